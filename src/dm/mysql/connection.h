@@ -1,0 +1,100 @@
+#pragma once
+// Connection: one client connection to a MySQL/MariaDB server (Connector/C underneath).
+//
+// Every failure becomes a Status classified once, here, by MySQL errno (see
+// ClassifyMysqlErrno): a lost connection is kUnavailable (retryable), a deadlock is
+// kAborted (retry the transaction), bad credentials are kFailedPrecondition. The
+// message names the server (host:port, never the password) and the statement.
+//
+// Thread-safety: a Connection is used by one thread at a time.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dm/base/result.h"
+#include "dm/base/status.h"
+
+struct st_mysql;  // MYSQL from <mysql.h>; kept out of this header
+
+namespace dm::mysql {
+
+struct TlsOptions {
+  std::string ca;    // path to CA certificate; empty = no TLS unless `cert` is set
+  std::string cert;  // client certificate
+  std::string key;   // client private key
+};
+
+struct ConnectOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 3306;
+  std::string user = "root";
+  std::string password;  // never logged or printed
+  std::string database;  // optional default schema
+  std::string unix_socket;
+  int connect_timeout_s = 10;
+  int read_timeout_s = 0;  // 0 = Connector/C default (blocking reads without timeout)
+  int write_timeout_s = 0;
+  TlsOptions tls;
+  Scope scope = Scope::kUpstream;  // which side this server is, for error classification
+
+  // "user@host:port", safe to log.
+  std::string Describe() const;
+};
+
+// One result set, all values as text (NULL = nullopt), exactly as the server sent them.
+struct QueryResult {
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::optional<std::string>>> rows;
+};
+
+// Maps a MySQL/MariaDB client or server errno to our error code.
+Code ClassifyMysqlErrno(unsigned err);
+
+class Connection {
+ public:
+  // Connects; returns kUnavailable if the server cannot be reached, kFailedPrecondition
+  // on access denied, each naming host:port and what to check.
+  static Result<std::unique_ptr<Connection>> Connect(const ConnectOptions& options);
+
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Runs a statement and discards any result.
+  Status Execute(std::string_view sql);
+  // Runs a statement and returns its (single) result set.
+  Result<QueryResult> Query(std::string_view sql);
+  // Runs a query returning one row; returns that row's first column (nullopt for NULL
+  // or for no row).
+  Result<std::optional<std::string>> QueryValue(std::string_view sql);
+
+  // Escapes `value` for use inside single quotes with this connection's charset.
+  std::string Escape(std::string_view value);
+
+  std::string ServerVersion() const;  // e.g. "10.11.6-MariaDB-0+deb12u1"
+  bool IsMariaDB() const;
+  const ConnectOptions& options() const { return options_; }
+
+  // The underlying handle, for the binlog dump protocol in dm/upstream.
+  st_mysql* raw() { return mysql_; }
+
+  // The last error on this connection as a Status with `context` (for users of raw()).
+  Status LastError(std::string_view context) const;
+
+ private:
+  Connection(st_mysql* mysql, ConnectOptions options);
+
+  st_mysql* mysql_;
+  ConnectOptions options_;
+};
+
+// `name` quoted with backticks, inner backticks doubled: a`b -> `a``b`.
+std::string QuoteIdentifier(std::string_view name);
+// `schema`.`table`
+std::string QuoteTable(std::string_view schema, std::string_view table);
+
+}  // namespace dm::mysql

@@ -1,0 +1,39 @@
+#pragma once
+// UpstreamInfo: what a binlog reader must know about its source server before it
+// streams: flavor (MySQL or MariaDB), version, server id/uuid, binlog settings, and the
+// current binlog position and GTID set.
+
+#include <cstdint>
+#include <string>
+
+#include "dm/base/result.h"
+#include "dm/gtid/location.h"
+
+namespace dm::mysql {
+class Connection;
+}
+
+namespace dm::upstream {
+
+struct UpstreamInfo {
+  gtid::Flavor flavor = gtid::Flavor::kMySQL;
+  std::string version;         // @@version
+  uint32_t server_id = 0;      // @@server_id
+  std::string server_uuid;     // MySQL @@server_uuid (empty on MariaDB)
+  bool log_bin = false;
+  std::string binlog_format;   // ROW / MIXED / STATEMENT
+  std::string binlog_row_image;
+  std::string binlog_checksum;  // NONE / CRC32
+  bool gtid_mode = false;       // MySQL gtid_mode=ON; always true on MariaDB
+  gtid::BinlogPosition position;  // SHOW MASTER STATUS
+  std::string gtid_executed;      // MySQL @@gtid_executed / MariaDB @@gtid_binlog_pos
+
+  // "MariaDB 10.11.6 (server_id 1)"
+  std::string Describe() const;
+};
+
+// Queries the server. Fails with kFailedPrecondition (and what to change) when the
+// binlog is disabled; other settings are reported, not enforced, here.
+Result<UpstreamInfo> DetectUpstream(mysql::Connection& conn);
+
+}  // namespace dm::upstream
