@@ -11,6 +11,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
 BUILD_DIR=${DM_BUILD_DIR:-build}
+[[ "$BUILD_DIR" == /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
 declare -a SUMMARY=()
 FAILED=0
 step_start=0
@@ -53,7 +54,7 @@ if cmake --build "$BUILD_DIR" -j2; then record build ok; else record build FAIL;
 export DM_TEST_REQUIRE_SERVERS=1
 # Server dirs (and the cached template datadir) live under the build dir; leftovers of an
 # interrupted earlier run are removed first.
-export DM_TEST_TMP="$ROOT/$BUILD_DIR/test-tmp"
+export DM_TEST_TMP="$BUILD_DIR/test-tmp"
 mkdir -p "$DM_TEST_TMP"
 rm -rf "$DM_TEST_TMP"/dm-test.* "$DM_TEST_TMP"/dm-test-*
 

@@ -274,6 +274,8 @@ class SafetyNetTest : public ::testing::TestWithParam<int> {};
 TEST_P(SafetyNetTest, ServersDieWithTheTestProcess) {
   DM_REQUIRE_MARIADB();
   DM_REQUIRE_ETCD();
+  // Created here, the test dir is the child's too, and this process removes it at exit.
+  (void)TestTempDir();
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
   pid_t child = fork();

@@ -99,7 +99,14 @@ Status AppendValueJson(const Value& v, const ColumnInfo& c, std::string* out) {
   }
   switch (v.kind) {
     case ValueKind::kString:
-      AppendBytesJson(v.bytes, c.IsBinary(), out);
+      if (c.type == ColumnType::kString && c.IsBinary() && v.bytes.size() < c.string_length) {
+        // The server strips BINARY(N)'s trailing 0x00 padding from row images.
+        std::string padded(v.bytes);
+        padded.resize(c.string_length, '\0');
+        AppendBytesJson(padded, true, out);
+      } else {
+        AppendBytesJson(v.bytes, c.IsBinary(), out);
+      }
       return Status::OK();
     case ValueKind::kGeometry:
       AppendBytesJson(v.bytes, /*binary=*/true, out);

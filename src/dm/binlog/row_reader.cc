@@ -62,7 +62,7 @@ Status DecodeTime2(ByteReader& r, uint8_t fsp, Value* v) {
       break;
     case 1: case 2: {
       int64_t intpart = static_cast<int64_t>(r.UintBE(3)) - 0x800000;
-      int64_t frac = static_cast<int8_t>(r.U8());
+      int64_t frac = r.U8();  // unsigned; negative values borrow below
       if (intpart < 0 && frac != 0) {
         intpart++;
         frac -= 0x100;
@@ -72,7 +72,7 @@ Status DecodeTime2(ByteReader& r, uint8_t fsp, Value* v) {
     }
     case 3: case 4: {
       int64_t intpart = static_cast<int64_t>(r.UintBE(3)) - 0x800000;
-      int64_t frac = static_cast<int16_t>(r.UintBE(2));
+      int64_t frac = static_cast<int64_t>(r.UintBE(2));
       if (intpart < 0 && frac != 0) {
         intpart++;
         frac -= 0x10000;

@@ -7,7 +7,8 @@
 //  - an atexit handler SIGKILLs and reaps children still registered at exit();
 //  - handlers for SIGINT/TERM/HUP/QUIT/ABRT/SEGV/BUS/FPE/ILL SIGKILL them, then hand
 //    the signal on to the previous handler (or the default action).
-// Forked copies of the test process (gtest death tests) never act on the registry.
+// Each entry remembers which process spawned it: a forked copy of the test process (gtest
+// death tests) only ever acts on children it spawned itself.
 //
 // Spawn from a thread that outlives the child: PDEATHSIG fires when the spawning
 // *thread* exits.

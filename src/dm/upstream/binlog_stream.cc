@@ -27,10 +27,12 @@ void Put64(std::string* s, uint64_t v) {
   for (int i = 0; i < 8; ++i) s->push_back(static_cast<char>(v >> (8 * i)));
 }
 
+// Sends a command packet. With `expect_ok` the server's OK/ERR reply is read and checked;
+// without it (binlog dump) the reply is the event stream itself.
 Status SendCommand(mysql::Connection& c, enum_server_command cmd, const std::string& arg,
-                   std::string_view what) {
+                   std::string_view what, bool expect_ok) {
   MYSQL* m = c.raw();
-  if (m->methods->db_command(m, cmd, arg.data(), arg.size(), /*skip_check=*/1, nullptr) != 0) {
+  if (m->methods->db_command(m, cmd, arg.data(), arg.size(), expect_ok ? 0 : 1, nullptr) != 0) {
     return c.LastError(std::string(what) + " failed");
   }
   return Status::OK();
@@ -129,7 +131,7 @@ Status BinlogStream::StartDump() {
   Put16(&reg, 0);
   Put32(&reg, 0);
   Put32(&reg, 0);
-  DM_RETURN_IF_ERROR(SendCommand(c, COM_REGISTER_SLAVE, reg, "registering as replica"));
+  DM_RETURN_IF_ERROR(SendCommand(c, COM_REGISTER_SLAVE, reg, "registering as replica", true));
 
   uint16_t flags = options_.stop_at_end ? kDumpNonBlock : 0;
   if (use_gtid_ && !maria) {
@@ -143,7 +145,7 @@ Status BinlogStream::StartDump() {
     Put64(&arg, 4);
     Put32(&arg, static_cast<uint32_t>(data.size()));
     arg += data;
-    DM_RETURN_IF_ERROR(SendCommand(c, static_cast<enum_server_command>(0x1e), arg, "COM_BINLOG_DUMP_GTID"));
+    DM_RETURN_IF_ERROR(SendCommand(c, static_cast<enum_server_command>(0x1e), arg, "COM_BINLOG_DUMP_GTID", false));
     file_.clear();
   } else {
     if (maria) flags |= kDumpSendAnnotateRows;
@@ -153,7 +155,7 @@ Status BinlogStream::StartDump() {
     Put16(&arg, flags);
     Put32(&arg, options_.server_id);
     if (!use_gtid_) arg += boundary_pos_.file;
-    DM_RETURN_IF_ERROR(SendCommand(c, COM_BINLOG_DUMP, arg, "COM_BINLOG_DUMP"));
+    DM_RETURN_IF_ERROR(SendCommand(c, COM_BINLOG_DUMP, arg, "COM_BINLOG_DUMP", false));
     file_ = use_gtid_ ? std::string() : boundary_pos_.file;
   }
   LogInfo("binlog dump started on {} ({}) from {} as replica server_id {}",
