@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "dm/binlog/byte_reader.h"
+#include "dm/binlog/gtid_tagged.h"
 
 namespace dm::binlog {
 
@@ -626,10 +627,12 @@ Status Decoder::DecodeBody(const EventHeader& h, std::string_view body, Event* e
       return DecodePayload(body, &std::get<TransactionPayloadEvent>(event->body))
           .WithContext(Where(h));
     }
-    case EventType::kGtidTagged:
-      return Status::NotSupported(
-          Where(h) + ": tagged GTID events (MySQL 8.3+ GTID tags) are not decoded yet; "
-                     "replicate from a server without tagged GTIDs");
+    case EventType::kGtidTagged: {
+      MysqlGtidEvent g;
+      DM_RETURN_IF_ERROR(DecodeTaggedGtidBody(body, &g).WithContext(Where(h)));
+      event->body = std::move(g);
+      return Status::OK();
+    }
     case EventType::kMariaStartEncryption:
       return Status::NotSupported(
           Where(h) + ": the binlog is encrypted (encrypt_binlog=ON); read it through the "

@@ -2,14 +2,239 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
+#include "dm/binlog/file_splitter.h"
+#include "dm/binlog/row_reader.h"
+#include "dm/binlog/trx_boundary.h"
+
 namespace dm::binlog {
 namespace {
+
+// Builds a v4 event with an optional CRC32 footer.
+std::string MakeEvent(EventType type, std::string_view body, bool crc, uint32_t log_pos = 0) {
+  std::string e(19, '\0');
+  uint32_t size = static_cast<uint32_t>(19 + body.size() + (crc ? 4 : 0));
+  e[4] = static_cast<char>(type);
+  e[5] = 1;  // server_id 1
+  std::memcpy(&e[9], &size, 4);
+  std::memcpy(&e[13], &log_pos, 4);
+  e += body;
+  if (crc) {
+    uint32_t c = Crc32(e);
+    e.append(reinterpret_cast<const char*>(&c), 4);
+  }
+  return e;
+}
+
+std::string MariaFde(bool crc) {
+  std::string b;
+  b += '\x04';
+  b += '\0';  // binlog version 4
+  std::string ver = "10.11.6-MariaDB-log";
+  ver.resize(50, '\0');
+  b += ver;
+  b.append(4, '\0');
+  b += '\x13';  // header length 19
+  std::string post(40, '\0');
+  post[1] = 13;   // QUERY
+  post[3] = 8;    // ROTATE
+  post[18] = 8;   // TABLE_MAP
+  post[22] = 8;   // WRITE_ROWS_V1
+  post[23] = 8;
+  post[24] = 8;
+  b += post;
+  b += crc ? '\x01' : '\x00';
+  std::string e = MakeEvent(EventType::kFormatDescription, b + std::string(4, '\0'), false);
+  if (crc) {  // footer = CRC of everything before it
+    uint32_t c = Crc32(std::string_view(e).substr(0, e.size() - 4));
+    std::memcpy(&e[e.size() - 4], &c, 4);
+  }
+  return e;
+}
 
 TEST(DecoderTest, ShortInputIsCorruption) {
   Decoder d;
   Event e;
-  Status s = d.Decode("abc", &e);
+  EXPECT_TRUE(d.Decode("abc", &e).IsCorruption());
+}
+
+TEST(DecoderTest, FormatDescriptionSetsChecksumAndFlavor) {
+  Decoder d;
+  Event e;
+  ASSERT_TRUE(d.Decode(MariaFde(true), &e).ok());
+  ASSERT_NE(d.format(), nullptr);
+  EXPECT_EQ(d.format()->flavor, ServerFlavor::kMariaDB);
+  EXPECT_EQ(d.checksum(), ChecksumAlg::kCrc32);
+  // XID with a correct CRC decodes; one flipped bit is detected.
+  std::string body(8, '\0');
+  body[0] = 42;
+  std::string xid = MakeEvent(EventType::kXid, body, true, 100);
+  ASSERT_TRUE(d.Decode(xid, &e).ok());
+  EXPECT_EQ(e.As<XidEvent>()->xid, 42u);
+  xid[20] ^= 1;
+  Status s = d.Decode(xid, &e);
+  EXPECT_TRUE(s.IsCorruption());
+  EXPECT_NE(s.ToString().find("CRC32"), std::string::npos) << s.ToString();
+}
+
+TEST(DecoderTest, UnknownEventNeedsIgnorableFlag) {
+  Decoder d;
+  Event e;
+  ASSERT_TRUE(d.Decode(MariaFde(false), &e).ok());
+  std::string ev = MakeEvent(static_cast<EventType>(99), "xyz", false, 500);
+  Status s = d.Decode(ev, &e);
+  EXPECT_TRUE(s.IsNotSupported());
+  EXPECT_NE(s.ToString().find("99"), std::string::npos);
+  ev[17] = static_cast<char>(kLogEventIgnorable);
+  ASSERT_TRUE(d.Decode(ev, &e).ok());
+  EXPECT_NE(e.As<SkippedEvent>(), nullptr);
+}
+
+TEST(DecoderTest, GtidListCountIsBounded) {
+  Decoder d;
+  Event e;
+  ASSERT_TRUE(d.Decode(MariaFde(false), &e).ok());
+  std::string body = "\xff\xff\xff\x0f";  // count 2^28-1 but no entries
+  Status s = d.Decode(MakeEvent(EventType::kMariaGtidList, body, false), &e);
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+}
+
+TEST(DecoderTest, RowsWithoutTableMapAreRefusedWithHint) {
+  Decoder d;
+  Event e;
+  ASSERT_TRUE(d.Decode(MariaFde(false), &e).ok());
+  std::string body("\x21\0\0\0\0\0\x01\0\x01\xff\x00\x05\0\0\0", 15);
+  Status s = d.Decode(MakeEvent(EventType::kWriteRowsV1, body, false, 9), &e);
+  EXPECT_TRUE(s.IsCorruption());
+  EXPECT_NE(s.ToString().find("transaction boundary"), std::string::npos) << s.ToString();
+}
+
+// Column-level decoding against bytes derived by hand from the MySQL formats.
+Value DecodeOne(ColumnType type, uint16_t meta, std::string bytes, bool is_unsigned = false) {
+  ColumnInfo c;
+  c.type = type;
+  c.meta = meta;
+  c.is_unsigned = is_unsigned;
+  ByteReader r(bytes);
+  Value v;
+  Status s = DecodeColumnValue(r, c, &v);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  EXPECT_TRUE(r.empty());
+  return v;
+}
+
+std::string Text(const Value& v) {
+  std::string t;
+  EXPECT_TRUE(AppendValueText(v, &t).ok());
+  return t;
+}
+
+TEST(ColumnValueTest, Integers) {
+  EXPECT_EQ(Text(DecodeOne(ColumnType::kTiny, 0, "\xff")), "-1");
+  EXPECT_EQ(Text(DecodeOne(ColumnType::kTiny, 0, "\xff", true)), "255");
+  EXPECT_EQ(Text(DecodeOne(ColumnType::kInt24, 0, std::string("\x00\x00\x80", 3))), "-8388608");
+  EXPECT_EQ(Text(DecodeOne(ColumnType::kLongLong, 0, std::string(8, '\xff'), true)),
+            "18446744073709551615");
+}
+
+TEST(ColumnValueTest, Time2NegativeFractions) {
+  // TIME(1) '-00:00:00.1': intpart 0x800000-1 with fraction byte 0x100-10.
+  EXPECT_EQ(Text(DecodeOne(ColumnType::kTime2, 1, std::string("\x7f\xff\xff\xf6", 4))),
+            "-00:00:00.1");
+  // TIME(0) '-838:59:59'.
+  EXPECT_EQ(Text(DecodeOne(ColumnType::kTime2, 0, std::string("\x4b\x91\x05", 3))), "-838:59:59");
+}
+
+TEST(ColumnValueTest, DateTime2AndTimestamp2) {
+  // DATETIME(0) 2024-02-29 12:34:56: ym = 2024*13+2, packed bits below.
+  uint64_t ym = 2024 * 13 + 2;
+  uint64_t v = (ym << 22) | (29ull << 17) | (12ull << 12) | (34ull << 6) | 56ull;
+  v += 0x8000000000ull;
+  std::string b;
+  for (int i = 4; i >= 0; --i) b.push_back(static_cast<char>(v >> (8 * i)));
+  EXPECT_EQ(Text(DecodeOne(ColumnType::kDateTime2, 0, b)), "2024-02-29 12:34:56");
+  // TIMESTAMP(3) 1 second + 5 ms after the epoch.
+  EXPECT_EQ(Text(DecodeOne(ColumnType::kTimestamp2, 3, std::string("\0\0\0\x01\x00\x32", 6))),
+            "1970-01-01 00:00:01.005");
+}
+
+TEST(ColumnValueTest, TruncatedValueFails) {
+  ColumnInfo c;
+  c.type = ColumnType::kVarchar;
+  c.meta = 300;  // 2-byte length prefix
+  ByteReader r(std::string_view("\x10\x00" "abc", 5));
+  Value v;
+  (void)DecodeColumnValue(r, c, &v);
+  EXPECT_FALSE(r.ok());
+}
+
+TEST(FileSplitterTest, MagicAndTruncation) {
+  FileEventSplitter bad("nope", "x.bin");
+  std::string_view raw;
+  uint64_t off;
+  EXPECT_FALSE(bad.Next(&raw, &off));
+  EXPECT_TRUE(bad.status().IsCorruption());
+  std::string file = std::string(kBinlogMagic) + MariaFde(true);
+  file += MakeEvent(EventType::kXid, std::string(8, '\0'), true);
+  for (size_t cut = 5; cut < file.size(); ++cut) {
+    FileEventSplitter s(std::string_view(file).substr(0, cut), "cut.bin");
+    while (s.Next(&raw, &off)) {
+    }
+    if (cut != 4 + MariaFde(true).size()) {
+      EXPECT_TRUE(s.status().IsCorruption()) << cut;
+      EXPECT_NE(s.status().ToString().find("cut.bin"), std::string::npos);
+    }
+  }
+}
+
+TEST(DecoderTest, RandomBytesNeverCrash) {
+  std::mt19937 rng(7);
+  Decoder d;
+  Event e;
+  ASSERT_TRUE(d.Decode(MariaFde(false), &e).ok());
+  for (int i = 0; i < 20000; ++i) {
+    std::string body(rng() % 64, '\0');
+    for (auto& ch : body) ch = static_cast<char>(rng());
+    auto type = static_cast<EventType>(rng() % 200);
+    if (type == EventType::kFormatDescription) continue;
+    std::string ev = MakeEvent(type, body, false, 1);
+    if (d.Decode(ev, &e).ok()) {
+      if (auto* r = e.As<RowsEvent>(); r && r->table) {
+        RowReader rows(*r);
+        std::vector<Value> a, b;
+        while (rows.Next(&a, &b)) {
+        }
+      }
+    }
+  }
+}
+
+TEST(TrxBoundaryTest, MariaDbTransactionsAndStandaloneDdl) {
+  TrxBoundaryTracker t;
+  Event g;
+  g.header.type = EventType::kMariaGtid;
+  MariaGtidEvent ge;
+  ge.gtid = {0, 1, 7};
+  g.body = ge;
+  EXPECT_FALSE(t.Feed(g));
+  Event xid;
+  xid.header.type = EventType::kXid;
+  xid.body = XidEvent{1};
+  EXPECT_TRUE(t.Feed(xid));
+  EXPECT_TRUE(t.committed());
+  EXPECT_EQ(t.committed_maria_gtid()->seq, 7u);
+  ge.flags = 0x01;  // standalone DDL
+  ge.gtid.seq = 8;
+  g.body = ge;
+  EXPECT_FALSE(t.Feed(g));
+  Event q;
+  q.header.type = EventType::kQuery;
+  QueryEvent qe;
+  qe.query = "CREATE TABLE t (a INT)";
+  q.body = qe;
+  EXPECT_TRUE(t.Feed(q));
+  EXPECT_EQ(t.committed_maria_gtid()->seq, 8u);
 }
 
 }  // namespace

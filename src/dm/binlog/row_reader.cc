@@ -338,9 +338,17 @@ bool RowReader::Next(std::vector<Value>* first, std::vector<Value>* second) {
                                  std::to_string(event_.table->columns.size()));
     return false;
   }
+  const size_t start = reader_.offset();
   if (!DecodeImage(event_.columns_before, first, false)) return false;
   if (event_.kind == RowsKind::kUpdate) {
     if (!DecodeImage(event_.columns_after, second, true)) return false;
+  }
+  if (reader_.offset() == start) {
+    // A row that occupies no bytes cannot end the event: refuse instead of looping.
+    status_ = Status::Corruption("`" + event_.table->schema + "`.`" + event_.table->table +
+                                 "`: row " + std::to_string(row_index_) +
+                                 " has no columns in its image");
+    return false;
   }
   ++row_index_;
   return true;

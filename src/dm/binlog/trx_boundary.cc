@@ -51,7 +51,8 @@ bool TrxBoundaryTracker::Feed(const Event& e) {
       break;
     }
     case EventType::kGtid:
-    case EventType::kAnonymousGtid: {
+    case EventType::kAnonymousGtid:
+    case EventType::kGtidTagged: {
       const auto& g = std::get<MysqlGtidEvent>(e.body);
       if (!g.anonymous) mysql_pending_ = gtid::MysqlGtid{g.sid, g.tag, g.gno};
       else mysql_pending_.reset();
