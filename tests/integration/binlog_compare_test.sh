@@ -19,6 +19,8 @@
 #                       must stay >= 100000 unless DM_COMPARE_ALLOW_SMALL=1)
 #   DM_COMPARE_CORRUPT  counts|gtid|value|event: corrupt the expected side on purpose, to
 #                       check that the comparison fails (the test must then exit 1)
+#   DM_COMPARE_SERVER_ARGS  extra mariadbd arguments, split on spaces (e.g.
+#                       "--log-bin-compress=ON"; a FULL row image is required)
 #   DM_KEEP_TMP=1       keep the server dir and the decoded outputs
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -46,8 +48,9 @@ if ((ROWS < 100000)) && [[ "${DM_COMPARE_ALLOW_SMALL:-0}" != 1 ]]; then
 fi
 
 harness_init
+read -r -a EXTRA_ARGS <<<"${DM_COMPARE_SERVER_ARGS:-}"
 start_mariadb src --sync-binlog=0 --innodb-flush-log-at-trx-commit=0 \
-  --innodb-buffer-pool-size=256M
+  --innodb-buffer-pool-size=256M "${EXTRA_ARGS[@]}"
 WORK=$DM_RUN_DIR/work
 mkdir -p "$WORK"
 
@@ -294,7 +297,7 @@ work, corrupt, files = sys.argv[1], sys.argv[2], sys.argv[3:]
 MIN_ROW_EVENTS = 100000
 
 HDR = re.compile(r"^#\d{6} +\d+:\d\d:\d\d server id (\d+) +end_log_pos (\d+) .*?\t(.*)$")
-ROWEV = re.compile(r"^(Write|Update|Delete)_rows(?:_v1|_compressed(?:_v1)?)?: table id (\d+)")
+ROWEV = re.compile(r"^(Write|Update|Delete)_(?:compressed_)?rows(?:_v1)?: table id (\d+)")
 GTID = re.compile(r"^GTID (\d+)-(\d+)-(\d+)\b")
 ROWSTART = re.compile(r"^### (INSERT INTO|UPDATE|DELETE FROM) `(.*?)`\.`(.*?)`$")
 VAL = re.compile(r"^###   @(\d+)=(.*)$")

@@ -279,6 +279,11 @@ TEST_F(BinlogTypesTest, EveryTypeDecodesToTheServersValue) {
     EXPECT_EQ(enum_rows[k].json[1], expect);
   }
   EXPECT_EQ(enum_rows[0].table->columns[1].name, "v");
+  // latin1 text is rendered as UTF-8 in JSON.
+  for (size_t i = 0; i < cases.size(); ++i) {
+    if (cases[i].def != "CHAR(20) CHARACTER SET latin1") continue;
+    EXPECT_EQ(rows["t" + std::to_string(i)][0].json[1], "\"café\"");
+  }
 }
 
 TEST_F(BinlogTypesTest, SixteenMegabyteBlobThroughFileAndStream) {

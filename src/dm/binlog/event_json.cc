@@ -41,6 +41,65 @@ void AppendBytesJson(std::string_view bytes, bool binary, std::string* out) {
   }
 }
 
+// How the bytes of a text column are rendered, by collation id.
+enum class TextEncoding { kUtf8IfValid, kLatin1, kAlwaysHex };
+
+TextEncoding EncodingOf(const ColumnInfo& c) {
+  if (!c.collation) return TextEncoding::kUtf8IfValid;
+  uint32_t id = *c.collation;
+  switch (id) {
+    case 5: case 8: case 15: case 31: case 47: case 48: case 49: case 94:
+      return TextEncoding::kLatin1;
+    case kBinaryCollation:
+    case 35: case 90: case 54: case 55: case 56: case 60: case 61:  // ucs2, utf16, utf32
+      return TextEncoding::kAlwaysHex;
+    default:
+      if ((id >= 101 && id <= 124) || (id >= 128 && id <= 151) || (id >= 160 && id <= 183)) {
+        return TextEncoding::kAlwaysHex;  // utf16 / ucs2 / utf32 UCA collations
+      }
+      return TextEncoding::kUtf8IfValid;
+  }
+}
+
+// MySQL's latin1 is Windows-1252; its 0x80..0x9f block maps to these code points.
+constexpr uint16_t kCp1252High[32] = {
+    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
+
+std::string Latin1ToUtf8(std::string_view in) {
+  std::string out;
+  out.reserve(in.size() + in.size() / 4);
+  for (unsigned char c : in) {
+    uint32_t cp = c < 0x80 ? c : (c < 0xa0 ? kCp1252High[c - 0x80] : c);
+    if (cp < 0x80) {
+      out.push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+      out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    } else {
+      out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    }
+  }
+  return out;
+}
+
+void AppendTextJson(std::string_view bytes, const ColumnInfo& c, std::string* out) {
+  switch (EncodingOf(c)) {
+    case TextEncoding::kLatin1:
+      AppendJsonString(Latin1ToUtf8(bytes), out);
+      return;
+    case TextEncoding::kAlwaysHex:
+      AppendBytesJson(bytes, true, out);
+      return;
+    case TextEncoding::kUtf8IfValid:
+      AppendBytesJson(bytes, false, out);
+      return;
+  }
+}
+
 Status AppendRow(const std::vector<Value>& row, const TableMap& t, std::string* out) {
   out->push_back('{');
   bool first = true;
@@ -105,12 +164,20 @@ Status AppendValueJson(const Value& v, const ColumnInfo& c, std::string* out) {
         padded.resize(c.string_length, '\0');
         AppendBytesJson(padded, true, out);
       } else {
-        AppendBytesJson(v.bytes, c.IsBinary(), out);
+        AppendTextJson(v.bytes, c, out);
       }
       return Status::OK();
     case ValueKind::kGeometry:
       AppendBytesJson(v.bytes, /*binary=*/true, out);
       return Status::OK();
+    case ValueKind::kJsonDiff: {
+      out->append("{\"json_diff\":");
+      std::string diff;
+      DM_RETURN_IF_ERROR(AppendJsonDiffAsText(v.bytes, &diff));
+      out->append(diff);  // already JSON
+      out->push_back('}');
+      return Status::OK();
+    }
     case ValueKind::kEnum:
       if (!c.enum_values.empty()) {
         if (v.u == 0) out->append("\"\"");

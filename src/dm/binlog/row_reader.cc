@@ -271,23 +271,14 @@ bool RowReader::DecodeImage(std::string_view present, std::vector<Value>* out,
                             bool after_image) {
   const TableMap& t = *event_.table;
   const size_t n = event_.column_count;
+  std::string_view partial_json;  // bitmap over the JSON columns: which hold a diff
   if (after_image && event_.partial) {
-    // PARTIAL_UPDATE_ROWS: value options, then (with PARTIAL_JSON) a bitmap over the
-    // JSON columns saying which ones hold a diff instead of a full value.
+    // PARTIAL_UPDATE_ROWS: value options, then (with PARTIAL_JSON) the bitmap above.
     uint64_t options = reader_.PackedInt();
     if (reader_.ok() && (options & 1)) {
       size_t json_cols = 0;
       for (size_t i = 0; i < n; ++i) json_cols += t.columns[i].type == ColumnType::kJson;
-      std::string_view partial = reader_.Bytes((json_cols + 7) / 8);
-      for (size_t i = 0; reader_.ok() && i < json_cols; ++i) {
-        if (BitSet(partial, i)) {
-          status_ = Status::NotSupported(
-              "`" + t.schema + "`.`" + t.table +
-              "`: partial JSON update (binlog_row_value_options=PARTIAL_JSON) is not supported; "
-              "set binlog_row_value_options='' on the upstream");
-          return false;
-        }
-      }
+      partial_json = reader_.Bytes((json_cols + 7) / 8);
     }
   }
   const size_t present_count = CountBits(present, n);
@@ -299,8 +290,11 @@ bool RowReader::DecodeImage(std::string_view present, std::vector<Value>* out,
   }
   out->resize(t.columns.size());
   size_t k = 0;
+  size_t json_index = 0;
   for (size_t i = 0; i < t.columns.size(); ++i) {
     Value& v = (*out)[i];
+    const bool is_diff = !partial_json.empty() && t.columns[i].type == ColumnType::kJson &&
+                         BitSet(partial_json, json_index++);
     if (i >= n || !BitSet(present, i)) {
       v = Value();
       continue;
@@ -314,7 +308,17 @@ bool RowReader::DecodeImage(std::string_view present, std::vector<Value>* out,
     v.negative = false;
     v.fsp = 0;
     v.micro = 0;
-    Status s = DecodeColumnValue(reader_, t.columns[i], &v);
+    Status s;
+    if (is_diff && (t.columns[i].meta < 1 || t.columns[i].meta > 4)) {
+      s = Status::Corruption("JSON column has length-prefix size " +
+                             std::to_string(t.columns[i].meta));
+    } else if (is_diff) {
+      v.type = ColumnType::kJson;
+      v.kind = ValueKind::kJsonDiff;
+      v.bytes = reader_.Bytes(static_cast<size_t>(reader_.UintLE(t.columns[i].meta)));
+    } else {
+      s = DecodeColumnValue(reader_, t.columns[i], &v);
+    }
     if (!s.ok() || !reader_.ok()) {
       const ColumnInfo& c = t.columns[i];
       std::string what = "`" + t.schema + "`.`" + t.table + "` row " +

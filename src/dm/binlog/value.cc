@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "dm/binlog/byte_reader.h"
 #include "dm/binlog/json_binary.h"
 
 namespace dm::binlog {
@@ -64,7 +65,59 @@ void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
   *y = yy + (*m <= 2);
 }
 
+// Appends `s` as a JSON string literal.
+void AppendQuoted(std::string_view s, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out->push_back('\\');
+      out->push_back(static_cast<char>(c));
+    } else if (c < 0x20) {
+      out->append("\\u00");
+      out->push_back(kHex[c >> 4]);
+      out->push_back(kHex[c & 15]);
+    } else {
+      out->push_back(static_cast<char>(c));
+    }
+  }
+  out->push_back('"');
+}
+
 }  // namespace
+
+Status AppendJsonDiffAsText(std::string_view diff, std::string* out) {
+  // Each diff: operation u8 (0 replace, 1 insert, 2 remove), path (length-encoded),
+  // and unless removing, a length-encoded MySQL binary JSON value.
+  static constexpr std::string_view kOps[] = {"replace", "insert", "remove"};
+  ByteReader r(diff);
+  std::string text = "[";
+  bool first = true;
+  while (!r.empty()) {
+    uint8_t op = r.U8();
+    std::string_view path = r.PackedString();
+    if (!r.ok() || op > 2) {
+      return Status::Corruption("partial JSON diff: bad operation or path at byte " +
+                                std::to_string(r.offset()));
+    }
+    if (!first) text += ", ";
+    first = false;
+    text += "{\"op\": \"";
+    text += kOps[op];
+    text += "\", \"path\": ";
+    AppendQuoted(path, &text);
+    if (op != 2) {
+      std::string_view value = r.PackedString();
+      if (!r.ok()) return Status::Corruption("partial JSON diff: truncated value");
+      text += ", \"value\": ";
+      DM_RETURN_IF_ERROR(AppendJsonBinaryAsText(value, &text));
+    }
+    text += "}";
+  }
+  text += "]";
+  out->append(text);
+  return Status::OK();
+}
 
 void AppendHex(std::string_view bytes, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -186,6 +239,8 @@ Status AppendValueText(const Value& v, std::string* out) {
       return Status::OK();
     case ValueKind::kJson:
       return AppendJsonBinaryAsText(v.bytes, out);
+    case ValueKind::kJsonDiff:
+      return AppendJsonDiffAsText(v.bytes, out);
     case ValueKind::kVector: {
       if (v.bytes.size() % 4 != 0) {
         return Status::Corruption("VECTOR value of " + std::to_string(v.bytes.size()) +

@@ -12,6 +12,8 @@
 //   fraction digits = the column's fsp; BIT as unsigned decimal; ENUM as its 1-based index,
 //   SET as its bitmask (names need the schema: see TableMap enum/set strings);
 //   JSON: MySQL binary JSON rendered as JSON text; VECTOR "[f1,f2,...]";
+//   a partial JSON update (PARTIAL_UPDATE_ROWS after image) as a JSON array of
+//   {"op": "replace"|"insert"|"remove", "path": "$.a", "value": <json>} in apply order;
 //   strings and blobs: raw bytes (callers decide text vs hex, see IsBinary()).
 
 #include <cstdint>
@@ -43,6 +45,7 @@ enum class ValueKind : uint8_t {
   kJson,      // bytes (MySQL binary JSON)
   kGeometry,  // bytes (SRID + WKB)
   kVector,    // bytes (little-endian float32 array)
+  kJsonDiff,  // bytes (MySQL partial JSON update: a list of replace/insert/remove diffs)
 };
 
 struct DateTimeFields {
@@ -79,6 +82,9 @@ struct Value {
 // Appends the text form (above) of a non-NULL, present value. Fails only for values
 // whose bytes are themselves malformed (binary JSON, decimal), with kCorruption.
 Status AppendValueText(const Value& v, std::string* out);
+
+// Appends the text form of a MySQL partial JSON diff list (see above).
+Status AppendJsonDiffAsText(std::string_view diff, std::string* out);
 
 // Appends `bytes` as lower-case hex.
 void AppendHex(std::string_view bytes, std::string* out);
