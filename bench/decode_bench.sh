@@ -53,7 +53,9 @@ while (($#)); do
     *) echo "decode_bench: unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
 done
-[[ "$SIZE_MB" =~ ^[0-9]+$ ]] && ((SIZE_MB >= 8)) || { echo "decode_bench: --size-mb must be >= 8" >&2; exit 2; }
+if ! [[ "$SIZE_MB" =~ ^[0-9]+$ ]] || ((SIZE_MB < 8)); then
+  echo "decode_bench: --size-mb must be an integer >= 8" >&2; exit 2
+fi
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "decode_bench: bad --runs" >&2; exit 2; }
 
 log() { echo "decode_bench: $*" >&2; }

@@ -332,6 +332,9 @@ def parse_ref(path):
                 continue
             m = ROWSTART.match(line)
             if m:
+                if not events:
+                    raise SystemExit(f"{path}: row {line!r} before any recognised row event "
+                                     "header (new event name? update ROWEV)")
                 row = {"kind": KIND[m.group(1)], "table": f"{m.group(2)}.{m.group(3)}",
                        "before": [], "after": [], "event": len(events) - 1}
                 rows.append(row)
@@ -431,6 +434,7 @@ def mismatch(msg):
     failures.append(msg)
 
 totals = collections.Counter()
+domains = set()
 all_counts = collections.Counter()
 value_rows_compared = 0
 values_compared = 0
@@ -510,6 +514,7 @@ for f in files:
                 break
     totals["files"] += 1
     totals["gtids"] += len(dg)
+    domains.update(g[0] for g in dg)
     totals["row_events"] += len(dev)
     totals["rows"] += len(drows)
     print(f"binlog_compare_test: {f}: {len(dg)} GTIDs, {len(dev)} row events, {len(drows)} rows "
@@ -525,6 +530,10 @@ print("binlog_compare_test: rows per table (insert/update/delete), identical in 
 for t in sorted({k[0] for k in all_counts}):
     print(f"  {t:<12} {all_counts[(t, 'insert')]:>7} / {all_counts[(t, 'update')]:>7} / "
           f"{all_counts[(t, 'delete')]:>7}")
+print(f"binlog_compare_test: GTID domains: {sorted(domains)}")
+if len(domains) < 2:
+    print("binlog_compare_test: FAIL: fewer than 2 GTID domains in the workload", file=sys.stderr)
+    sys.exit(1)
 print(f"binlog_compare_test: {totals['files']} files, {totals['gtids']} GTIDs, "
       f"{totals['row_events']} row events, {totals['rows']} rows, {values_compared} values "
       f"in {value_rows_compared} rows compared: all identical")

@@ -3,6 +3,7 @@
 #include <errmsg.h>
 #include <mysql.h>
 
+#include <csignal>
 #include <mutex>
 
 namespace dm::mysql {
@@ -10,7 +11,12 @@ namespace dm::mysql {
 namespace {
 void InitLibraryOnce() {
   static std::once_flag once;
-  std::call_once(once, [] { mysql_library_init(0, nullptr, nullptr); });
+  std::call_once(once, [] {
+    mysql_library_init(0, nullptr, nullptr);
+    // Writing to a connection the server has closed (e.g. COM_QUIT on a killed
+    // connection) must be an error we handle, not a SIGPIPE that ends the process.
+    signal(SIGPIPE, SIG_IGN);
+  });
 }
 }  // namespace
 

@@ -6,7 +6,8 @@
 // kAborted (retry the transaction), bad credentials are kFailedPrecondition. The
 // message names the server (host:port, never the password) and the statement.
 //
-// Thread-safety: a Connection is used by one thread at a time.
+// Thread-safety: a Connection is used by one thread at a time. The first Connect() in a
+// process sets SIGPIPE to ignored, so a write to a closed socket is an error, not a crash.
 
 #include <cstdint>
 #include <memory>

@@ -178,7 +178,7 @@ Status BinlogStream::ReadOne(StreamEvent* out, bool* end) {
     *end = true;
     return Status::OK();
   }
-  if (len == static_cast<unsigned long>(~0UL)) {
+  if (len == packet_error) {
     Status s = conn_->LastError("reading the binlog stream");
     if (mysql_errno(m) == 1236) {
       s = std::move(s).WithContext(
