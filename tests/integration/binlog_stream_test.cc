@@ -96,8 +96,9 @@ TEST_F(BinlogStreamTest, SendsHeartbeatsWhenIdle) {
   o.heartbeat_period_s = 1;
   auto stream = upstream::BinlogStream::Open(o);
   DM_ASSERT_OK(stream);
-  std::thread stopper([&] {
-    std::this_thread::sleep_for(std::chrono::seconds(10));
+  std::atomic<bool> done{false};
+  std::thread stopper([&] {  // bounds the test if heartbeats never come
+    for (int i = 0; i < 200 && !done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     (*stream)->Stop();
   });
   int heartbeats = 0;
@@ -108,7 +109,7 @@ TEST_F(BinlogStreamTest, SendsHeartbeatsWhenIdle) {
     if (end) break;
     if (ev.event.header.type == binlog::EventType::kHeartbeat) ++heartbeats;
   }
-  (*stream)->Stop();
+  done = true;
   stopper.join();
   EXPECT_GE(heartbeats, 2);
 }

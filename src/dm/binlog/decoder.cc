@@ -70,10 +70,6 @@ Status MariaUncompress(std::string_view src, size_t max, std::string* out) {
 
 }  // namespace
 
-uint32_t Crc32(std::string_view data) {
-  return static_cast<uint32_t>(
-      crc32(0L, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
-}
 
 uint8_t FormatDescriptionEvent::PostHeaderLength(EventType type, uint8_t fallback) const {
   size_t idx = static_cast<size_t>(type) - 1;
@@ -133,9 +129,8 @@ Status Decoder::Decode(std::string_view raw, Event* event) {
       // sets/clears that flag in place while the file is open: verify it the same way.
       std::string header(raw.substr(0, kEventHeaderSize));
       header[17] = static_cast<char>(header[17] & ~kLogEventBinlogInUse);
-      uint32_t crc = static_cast<uint32_t>(
-          crc32(Crc32(header), reinterpret_cast<const Bytef*>(raw.data() + kEventHeaderSize),
-                static_cast<uInt>(raw.size() - kEventHeaderSize - kChecksumSize)));
+      uint32_t crc = Crc32Extend(Crc32(header), raw.data() + kEventHeaderSize,
+                                 raw.size() - kEventHeaderSize - kChecksumSize);
       uint32_t stored;
       std::memcpy(&stored, raw.data() + raw.size() - kChecksumSize, 4);
       if (crc != le32toh(stored)) return Corrupt(h, "CRC32 checksum mismatch");

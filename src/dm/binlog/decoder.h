@@ -19,6 +19,7 @@
 #include <unordered_map>
 
 #include "dm/base/status.h"
+#include "dm/binlog/crc32.h"
 #include "dm/binlog/events.h"
 
 namespace dm::binlog {
@@ -71,7 +72,5 @@ class Decoder {
 // Parses the 19-byte common header. Fails if `raw` is shorter.
 Status ParseEventHeader(std::string_view raw, EventHeader* header);
 
-// CRC32 (zlib polynomial) of `data`.
-uint32_t Crc32(std::string_view data);
 
 }  // namespace dm::binlog

@@ -239,3 +239,35 @@ TEST(TrxBoundaryTest, MariaDbTransactionsAndStandaloneDdl) {
 
 }  // namespace
 }  // namespace dm::binlog
+
+#include "dm/binlog/event_json.h"
+
+namespace dm::binlog {
+namespace {
+
+TEST(JsonStringTest, EscapesAtEveryPosition) {
+  for (size_t pos = 0; pos < 20; ++pos) {
+    for (char special : {'"', '\\', '\n', '\x01', '\x1f'}) {
+      std::string in(20, 'a');
+      in[pos] = special;
+      std::string out;
+      AppendJsonString(in, &out);
+      std::string want = "\"" + std::string(pos, 'a');
+      switch (special) {
+        case '"': want += "\\\""; break;
+        case '\\': want += "\\\\"; break;
+        case '\n': want += "\\n"; break;
+        case '\x01': want += "\\u0001"; break;
+        default: want += "\\u001f"; break;
+      }
+      want += std::string(19 - pos, 'a') + "\"";
+      EXPECT_EQ(out, want) << pos;
+    }
+  }
+  std::string out;
+  AppendJsonString("ü€ ~\x7f", &out);
+  EXPECT_EQ(out, "\"ü€ ~\x7f\"");
+}
+
+}  // namespace
+}  // namespace dm::binlog

@@ -1,6 +1,7 @@
 #include "dm/binlog/event_json.h"
 
 #include <charconv>
+#include <cstring>
 
 #include "dm/binlog/row_reader.h"
 
@@ -100,23 +101,30 @@ void AppendTextJson(std::string_view bytes, const ColumnInfo& c, std::string* ou
   }
 }
 
-Status AppendRow(const std::vector<Value>& row, const TableMap& t, std::string* out) {
+// The JSON object keys ("name": ) of a table's columns, escaped once per TABLE_MAP.
+std::vector<std::string> ColumnKeys(const TableMap& t) {
+  std::vector<std::string> keys;
+  keys.reserve(t.columns.size());
+  for (size_t i = 0; i < t.columns.size(); ++i) {
+    std::string k;
+    AppendJsonString(t.columns[i].name.empty() ? "@" + std::to_string(i + 1) : t.columns[i].name,
+                     &k);
+    k.push_back(':');
+    keys.push_back(std::move(k));
+  }
+  return keys;
+}
+
+Status AppendRow(const std::vector<Value>& row, const TableMap& t,
+                 const std::vector<std::string>& keys, std::string* out) {
   out->push_back('{');
   bool first = true;
   for (size_t i = 0; i < row.size(); ++i) {
     if (row[i].is_missing()) continue;
     if (!first) out->push_back(',');
     first = false;
-    const ColumnInfo& c = t.columns[i];
-    if (c.name.empty()) {
-      out->append("\"@");
-      AppendUint(i + 1, out);
-      out->append("\":");
-    } else {
-      AppendJsonString(c.name, out);
-      out->push_back(':');
-    }
-    DM_RETURN_IF_ERROR(AppendValueJson(row[i], c, out));
+    out->append(keys[i]);
+    DM_RETURN_IF_ERROR(AppendValueJson(row[i], t.columns[i], out));
   }
   out->push_back('}');
   return Status::OK();
@@ -127,12 +135,29 @@ Status AppendRow(const std::vector<Value>& row, const TableMap& t, std::string* 
 void AppendJsonString(std::string_view s, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
-  size_t run = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out->append(s.data() + run, i - run);
-    run = i + 1;
+  const char* p = s.data();
+  const char* end = p + s.size();
+  const char* run = p;
+  while (p < end) {
+    // Skip 8 bytes at a time while none is a control character, '"' or '\\'.
+    while (end - p >= 8) {
+      uint64_t w;
+      std::memcpy(&w, p, 8);
+      constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+      uint64_t ctrl = (w - kOnes * 0x20) & ~w;                 // bytes < 0x20
+      uint64_t quote = ((w ^ (kOnes * '"')) - kOnes) & ~(w ^ (kOnes * '"'));
+      uint64_t bslash = ((w ^ (kOnes * '\\')) - kOnes) & ~(w ^ (kOnes * '\\'));
+      if (((ctrl | quote | bslash) & kHigh) != 0) break;
+      p += 8;
+    }
+    if (p >= end) break;
+    unsigned char c = static_cast<unsigned char>(*p);
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      ++p;
+      continue;
+    }
+    out->append(run, p);
+    run = ++p;
     switch (c) {
       case '"': out->append("\\\""); break;
       case '\\': out->append("\\\\"); break;
@@ -147,7 +172,7 @@ void AppendJsonString(std::string_view s, std::string* out) {
         out->push_back(kHex[c & 15]);
     }
   }
-  out->append(s.data() + run, s.size() - run);
+  out->append(run, end);
   out->push_back('"');
 }
 
@@ -276,6 +301,10 @@ Status EventJsonWriter::Append(const Event& e, uint64_t pos, std::string_view fi
     Field("rows", out);
     out->push_back('[');
     if (rows->table) {
+      if (rows->table != keys_table_) {
+        keys_table_ = rows->table;
+        keys_ = ColumnKeys(*rows->table);
+      }
       RowReader reader(*rows);
       std::vector<Value> a, b;
       bool first = true;
@@ -284,12 +313,12 @@ Status EventJsonWriter::Append(const Event& e, uint64_t pos, std::string_view fi
         first = false;
         if (rows->kind == RowsKind::kUpdate) {
           out->append("{\"before\":");
-          DM_RETURN_IF_ERROR(AppendRow(a, *rows->table, out));
+          DM_RETURN_IF_ERROR(AppendRow(a, *rows->table, keys_, out));
           out->append(",\"after\":");
-          DM_RETURN_IF_ERROR(AppendRow(b, *rows->table, out));
+          DM_RETURN_IF_ERROR(AppendRow(b, *rows->table, keys_, out));
           out->push_back('}');
         } else {
-          DM_RETURN_IF_ERROR(AppendRow(a, *rows->table, out));
+          DM_RETURN_IF_ERROR(AppendRow(a, *rows->table, keys_, out));
         }
       }
       DM_RETURN_IF_ERROR(reader.status());

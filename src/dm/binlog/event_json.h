@@ -15,6 +15,8 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <vector>
 #include <string>
 
 #include "dm/base/status.h"
@@ -35,6 +37,11 @@ class EventJsonWriter {
   // the binlog file name (may be empty), `gtid` the enclosing transaction's GTID text.
   Status Append(const Event& event, uint64_t pos, std::string_view file, std::string_view gtid,
                 std::string* out);
+
+ private:
+  // Escaped column keys of the last table rendered (rows events of one statement share it).
+  std::shared_ptr<const TableMap> keys_table_;
+  std::vector<std::string> keys_;
 };
 
 }  // namespace dm::binlog
