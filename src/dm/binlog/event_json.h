@@ -21,12 +21,10 @@
 
 #include "dm/base/status.h"
 #include "dm/binlog/events.h"
+#include "dm/binlog/json_text.h"
 #include "dm/binlog/value.h"
 
 namespace dm::binlog {
-
-// Appends `s` as a JSON string literal (with quotes), escaping as RFC 8259 requires.
-void AppendJsonString(std::string_view s, std::string* out);
 
 // Appends the JSON rendering of one value (see above).
 Status AppendValueJson(const Value& v, const ColumnInfo& column, std::string* out);

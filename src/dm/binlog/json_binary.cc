@@ -1,5 +1,7 @@
 #include "dm/binlog/json_binary.h"
 
+#include "dm/binlog/json_text.h"
+
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -105,48 +107,6 @@ void AppendSigned(int64_t v, std::string* out) {
   out->append(buf, r.ptr);
 }
 
-// Appends `data` as a JSON string, escaped like MySQL's double_quote().
-void AppendQuoted(std::string_view data, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  size_t run = 0;  // start of the pending run of bytes that need no escaping
-  for (size_t i = 0; i < data.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(data[i]);
-    if (c > 0x1f && c != '"' && c != '\\') continue;
-    out->append(data.data() + run, i - run);
-    run = i + 1;
-    out->push_back('\\');
-    switch (c) {
-      case '\b':
-        out->push_back('b');
-        break;
-      case '\t':
-        out->push_back('t');
-        break;
-      case '\n':
-        out->push_back('n');
-        break;
-      case '\f':
-        out->push_back('f');
-        break;
-      case '\r':
-        out->push_back('r');
-        break;
-      case '"':
-        out->push_back('"');
-        break;
-      case '\\':
-        out->push_back('\\');
-        break;
-      default:
-        out->append("u00");
-        out->push_back(kHex[c >> 4]);
-        out->push_back(kHex[c & 0x0f]);
-    }
-  }
-  out->append(data.data() + run, data.size() - run);
-  out->push_back('"');
-}
 
 // MySQL's base64_encode(): standard alphabet with padding, '\n' after every 76 output chars.
 std::string MySqlBase64(std::string_view data) {
@@ -348,7 +308,7 @@ class JsonDecoder {
         size_t p = pos;
         DM_RETURN_IF_ERROR(VarLen(&p, end, &len));
         DM_RETURN_IF_ERROR(Need(p, end, len, "string"));
-        AppendQuoted(doc_.substr(p, len), out_);
+        AppendJsonString(doc_.substr(p, len), out_);
         break;
       }
       case kOpaque:
@@ -418,7 +378,7 @@ class JsonDecoder {
                               ", length " + std::to_string(key_len) + ") outside its " + kind +
                               " of size " + std::to_string(size));
         }
-        AppendQuoted(doc_.substr(pos + static_cast<size_t>(key_off), key_len), out_);
+        AppendJsonString(doc_.substr(pos + static_cast<size_t>(key_off), key_len), out_);
         out_->append(": ");
       }
       const size_t v = values + i * value_entry;
@@ -478,14 +438,14 @@ class JsonDecoder {
       case kFieldTimestamp:
         return OpaqueTemporal(field_type, data, p);
       case kFieldVarString:
-        AppendQuoted(data, out_);
+        AppendJsonString(data, out_);
         return Status::OK();
       default: {
         std::string text = "base64:type";
         AppendUnsigned(field_type, &text);
         text.push_back(':');
         text += MySqlBase64(data);
-        AppendQuoted(text, out_);
+        AppendJsonString(text, out_);
         return Status::OK();
       }
     }

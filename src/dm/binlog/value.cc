@@ -5,6 +5,7 @@
 
 #include "dm/binlog/byte_reader.h"
 #include "dm/binlog/json_binary.h"
+#include "dm/binlog/json_text.h"
 
 namespace dm::binlog {
 
@@ -65,25 +66,6 @@ void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
   *y = yy + (*m <= 2);
 }
 
-// Appends `s` as a JSON string literal.
-void AppendQuoted(std::string_view s, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out->push_back('\\');
-      out->push_back(static_cast<char>(c));
-    } else if (c < 0x20) {
-      out->append("\\u00");
-      out->push_back(kHex[c >> 4]);
-      out->push_back(kHex[c & 15]);
-    } else {
-      out->push_back(static_cast<char>(c));
-    }
-  }
-  out->push_back('"');
-}
-
 }  // namespace
 
 Status AppendJsonDiffAsText(std::string_view diff, std::string* out) {
@@ -105,7 +87,7 @@ Status AppendJsonDiffAsText(std::string_view diff, std::string* out) {
     text += "{\"op\": \"";
     text += kOps[op];
     text += "\", \"path\": ";
-    AppendQuoted(path, &text);
+    AppendJsonString(path, &text);
     if (op != 2) {
       std::string_view value = r.PackedString();
       if (!r.ok()) return Status::Corruption("partial JSON diff: truncated value");

@@ -1,24 +1,12 @@
 #include "dm/gtid/location.h"
 
+#include "dm/base/text.h"
+
 #include <algorithm>
 
 namespace dm::gtid {
 
 namespace {
-
-constexpr size_t kMaxQuoted = 200;
-
-std::string Quote(std::string_view text) {
-  std::string out = "'";
-  if (text.size() > kMaxQuoted) {
-    out.append(text.substr(0, kMaxQuoted));
-    out += "...(" + std::to_string(text.size()) + " bytes)";
-  } else {
-    out.append(text);
-  }
-  out += "'";
-  return out;
-}
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
@@ -63,7 +51,7 @@ std::strong_ordering operator<=>(const BinlogPosition& a, const BinlogPosition& 
 
 Result<BinlogPosition> BinlogPosition::Parse(std::string_view text) {
   auto error = [&](const std::string& reason) {
-    return Status::InvalidArgument("invalid binlog position " + Quote(text) + ": " + reason +
+    return Status::InvalidArgument("invalid binlog position " + QuoteInput(text) + ": " + reason +
                                    "; expected form file:pos like mysql-bin.000001:4");
   };
   size_t colon = text.rfind(':');
@@ -74,7 +62,7 @@ Result<BinlogPosition> BinlogPosition::Parse(std::string_view text) {
   if (digits.empty()) return error("pos is empty");
   uint64_t pos = 0;
   for (char c : digits) {
-    if (!IsDigit(c)) return error("pos " + Quote(digits) + " is not a decimal number");
+    if (!IsDigit(c)) return error("pos " + QuoteInput(digits) + " is not a decimal number");
     uint64_t d = static_cast<uint64_t>(c - '0');
     if (pos > (UINT64_MAX - d) / 10) return error("pos " + std::string(digits) + " overflows");
     pos = pos * 10 + d;
@@ -101,7 +89,7 @@ Result<Flavor> ParseFlavor(std::string_view text) {
   }
   if (lower == "mysql") return Flavor::kMySQL;
   if (lower == "mariadb") return Flavor::kMariaDB;
-  return Status::InvalidArgument("invalid flavor " + Quote(text) +
+  return Status::InvalidArgument("invalid flavor " + QuoteInput(text) +
                                  ": expected 'mysql' or 'mariadb'");
 }
 
@@ -140,9 +128,9 @@ Status GtidSet::Union(const GtidSet& other) {
   if (other.IsEmpty()) return Status::OK();
   if (flavor() != other.flavor()) {
     return Status::InvalidArgument("cannot union a " + std::string(FlavorName(other.flavor())) +
-                                   " GTID set " + Quote(other.ToString()) + " into a " +
+                                   " GTID set " + QuoteInput(other.ToString()) + " into a " +
                                    std::string(FlavorName(flavor())) + " GTID set " +
-                                   Quote(ToString()) + ": flavors must match");
+                                   QuoteInput(ToString()) + ": flavors must match");
   }
   if (auto* a = mutable_mysql()) {
     a->Union(*other.mysql());

@@ -1,5 +1,7 @@
 #include "dm/gtid/mariadb_gtid.h"
 
+#include "dm/base/text.h"
+
 #include <limits>
 #include <vector>
 
@@ -11,27 +13,6 @@ constexpr std::string_view kGtidForm =
     "expected form domain-server_id-seq like 0-1-100 (domain and server_id fit in 32 bits, "
     "seq in 64 bits)";
 constexpr std::string_view kListForm = "expected form 0-1-100,1-2-7 (one GTID per domain)";
-constexpr size_t kMaxQuoted = 200;
-
-std::string Quote(std::string_view text) {
-  std::string out = "'";
-  if (text.size() > kMaxQuoted) {
-    out.append(text.substr(0, kMaxQuoted));
-    out += "...(" + std::to_string(text.size()) + " bytes)";
-  } else {
-    out.append(text);
-  }
-  out += "'";
-  return out;
-}
-
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 // Parses a non-empty run of decimal digits no larger than `max`. On failure returns a reason.
 std::string ParseNumber(std::string_view digits, uint64_t max, std::string_view name,
@@ -40,7 +21,7 @@ std::string ParseNumber(std::string_view digits, uint64_t max, std::string_view 
   uint64_t value = 0;
   for (char c : digits) {
     if (c < '0' || c > '9') {
-      return std::string(name) + " " + Quote(digits) + " is not a decimal number";
+      return std::string(name) + " " + QuoteInput(digits) + " is not a decimal number";
     }
     uint64_t d = static_cast<uint64_t>(c - '0');
     if (value > (max - d) / 10) {
@@ -59,7 +40,7 @@ namespace {
 
 // Parses one GTID; on failure returns why (without quoting the whole input).
 std::string ParseGtid(std::string_view text, MariaGtid* out) {
-  std::string_view t = Trim(text);
+  std::string_view t = TrimSpace(text);
   size_t d1 = t.find('-');
   size_t d2 = d1 == std::string_view::npos ? d1 : t.find('-', d1 + 1);
   if (d2 == std::string_view::npos) return "expected three '-'-separated numbers";
@@ -85,7 +66,7 @@ Result<MariaGtid> MariaGtid::Parse(std::string_view text) {
   MariaGtid gtid;
   std::string problem = ParseGtid(text, &gtid);
   if (!problem.empty()) {
-    return Status::InvalidArgument("invalid MariaDB GTID " + Quote(text) + ": " + problem + "; " +
+    return Status::InvalidArgument("invalid MariaDB GTID " + QuoteInput(text) + ": " + problem + "; " +
                                    std::string(kGtidForm));
   }
   return gtid;
@@ -97,21 +78,21 @@ std::string MariaGtid::ToString() const {
 
 Result<MariaGtidList> MariaGtidList::Parse(std::string_view text) {
   MariaGtidList list;
-  if (Trim(text).empty()) return list;
+  if (TrimSpace(text).empty()) return list;
   auto error = [&](const std::string& reason) {
-    return Status::InvalidArgument("invalid MariaDB GTID list " + Quote(text) + ": " + reason +
+    return Status::InvalidArgument("invalid MariaDB GTID list " + QuoteInput(text) + ": " + reason +
                                    "; " + std::string(kListForm));
   };
   std::string_view rest = text;
   size_t index = 0;
   while (true) {
     size_t comma = rest.find(',');
-    std::string_view item = Trim(rest.substr(0, comma));
+    std::string_view item = TrimSpace(rest.substr(0, comma));
     if (item.empty()) return error("element #" + std::to_string(index) + " is empty");
     MariaGtid gtid;
     std::string problem = ParseGtid(item, &gtid);
     if (!problem.empty()) {
-      return error("element " + Quote(item) + ": " + problem + " (" + std::string(kGtidForm) + ")");
+      return error("element " + QuoteInput(item) + ": " + problem + " (" + std::string(kGtidForm) + ")");
     }
     auto [it, inserted] = list.entries_.emplace(gtid.domain, gtid);
     if (!inserted) {

@@ -1,5 +1,7 @@
 #include "dm/gtid/mysql_gtid.h"
 
+#include "dm/base/text.h"
+
 #include <algorithm>
 #include <bit>
 #include <utility>
@@ -15,22 +17,6 @@ constexpr std::string_view kUuidForm =
     "expected 36 characters like 3e11fa47-71ca-11e1-9e33-c80aa9429562 or 32 hex digits";
 constexpr std::string_view kTagForm =
     "a tag is 1-32 characters matching [a-z_][a-z0-9_]* (case-insensitive)";
-constexpr size_t kMaxQuoted = 200;
-
-// Quotes user input for an error message, cutting very long input short.
-std::string Quote(std::string_view text) {
-  std::string out = "'";
-  if (text.size() > kMaxQuoted) {
-    out.append(text.substr(0, kMaxQuoted));
-    out += "...(" + std::to_string(text.size()) + " bytes)";
-  } else {
-    out.append(text);
-  }
-  out += "'";
-  return out;
-}
-
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool IsTagChar(char c) { return IsAlpha(c) || IsDigit(c) || c == '_'; }
@@ -40,12 +26,6 @@ int HexValue(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-  return s;
 }
 
 // Why `digits` (non-empty, all digits) is not a valid gno, or "" if it is one.
@@ -153,7 +133,7 @@ class SetParser {
 
  private:
   Status Error(const std::string& reason) const {
-    return Status::InvalidArgument("invalid MySQL GTID set " + Quote(text_) + ": " + reason + "; " +
+    return Status::InvalidArgument("invalid MySQL GTID set " + QuoteInput(text_) + ": " + reason + "; " +
                                    std::string(kSetForm));
   }
 
@@ -163,20 +143,20 @@ class SetParser {
   }
 
   void SkipSpace() {
-    while (pos_ < text_.size() && IsSpace(text_[pos_])) ++pos_;
+    while (pos_ < text_.size() && IsAsciiSpace(text_[pos_])) ++pos_;
   }
 
   // uuid followed by any number of ":interval" / ":tag" parts.
   Status ParseElement(MysqlGtidSet* set) {
     size_t begin = pos_;
     while (pos_ < text_.size() && text_[pos_] != ':' && text_[pos_] != ',' &&
-           !IsSpace(text_[pos_])) {
+           !IsAsciiSpace(text_[pos_])) {
       ++pos_;
     }
     std::string_view token = text_.substr(begin, pos_ - begin);
     if (token.empty()) return Error("expected a uuid at offset " + std::to_string(begin));
     Result<Uuid> uuid = Uuid::Parse(token);
-    if (!uuid.ok()) return Error("bad uuid " + Quote(token) + ": " + std::string(kUuidForm));
+    if (!uuid.ok()) return Error("bad uuid " + QuoteInput(token) + ": " + std::string(kUuidForm));
     Tsid tsid{*uuid, ""};
     SkipSpace();
     while (pos_ < text_.size() && text_[pos_] == ':') {
@@ -191,7 +171,7 @@ class SetParser {
         while (pos_ < text_.size() && IsTagChar(text_[pos_])) ++pos_;
         std::string_view tag = text_.substr(tag_begin, pos_ - tag_begin);
         if (tag.size() > kMaxTagLength) {
-          return Error("tag " + Quote(tag) + " is longer than 32 characters; " +
+          return Error("tag " + QuoteInput(tag) + " is longer than 32 characters; " +
                        std::string(kTagForm));
         }
         tsid.tag = NormalizeTag(tag);
@@ -323,7 +303,7 @@ Result<Uuid> Uuid::Parse(std::string_view text) {
     ok = false;
   }
   if (!ok || out != 16) {
-    return Status::InvalidArgument("invalid UUID " + Quote(text) + ": " + std::string(kUuidForm));
+    return Status::InvalidArgument("invalid UUID " + QuoteInput(text) + ": " + std::string(kUuidForm));
   }
   return uuid;
 }
@@ -351,7 +331,7 @@ Status ValidateTag(std::string_view tag) {
   bool ok = tag.size() <= kMaxTagLength && (IsAlpha(tag[0]) || tag[0] == '_') &&
             std::all_of(tag.begin(), tag.end(), IsTagChar);
   if (ok) return Status::OK();
-  return Status::InvalidArgument("invalid GTID tag " + Quote(tag) + ": " + std::string(kTagForm));
+  return Status::InvalidArgument("invalid GTID tag " + QuoteInput(tag) + ": " + std::string(kTagForm));
 }
 
 std::string NormalizeTag(std::string_view tag) {
@@ -366,14 +346,14 @@ std::string NormalizeTag(std::string_view tag) {
 
 Result<MysqlGtid> MysqlGtid::Parse(std::string_view text) {
   auto error = [&](const std::string& reason) {
-    return Status::InvalidArgument("invalid MySQL GTID " + Quote(text) + ": " + reason + "; " +
+    return Status::InvalidArgument("invalid MySQL GTID " + QuoteInput(text) + ": " + reason + "; " +
                                    std::string(kGtidForm));
   };
   std::vector<std::string_view> parts;
   std::string_view rest = text;
   while (true) {
     size_t colon = rest.find(':');
-    parts.push_back(Trim(rest.substr(0, colon)));
+    parts.push_back(TrimSpace(rest.substr(0, colon)));
     if (colon == std::string_view::npos) break;
     rest.remove_prefix(colon + 1);
   }
@@ -382,17 +362,17 @@ Result<MysqlGtid> MysqlGtid::Parse(std::string_view text) {
   }
   MysqlGtid gtid;
   Result<Uuid> uuid = Uuid::Parse(parts[0]);
-  if (!uuid.ok()) return error("bad uuid " + Quote(parts[0]) + ": " + std::string(kUuidForm));
+  if (!uuid.ok()) return error("bad uuid " + QuoteInput(parts[0]) + ": " + std::string(kUuidForm));
   gtid.sid = *uuid;
   if (parts.size() == 3) {
     if (parts[1].empty() || !ValidateTag(parts[1]).ok()) {
-      return error("bad tag " + Quote(parts[1]) + ": " + std::string(kTagForm));
+      return error("bad tag " + QuoteInput(parts[1]) + ": " + std::string(kTagForm));
     }
     gtid.tag = NormalizeTag(parts[1]);
   }
   std::string_view gno = parts.back();
   if (gno.empty() || !std::all_of(gno.begin(), gno.end(), IsDigit)) {
-    return error("gno " + Quote(gno) + " is not a decimal number");
+    return error("gno " + QuoteInput(gno) + " is not a decimal number");
   }
   std::string problem = GnoProblem(gno, &gtid.gno);
   if (!problem.empty()) return error(problem);
@@ -422,7 +402,7 @@ Result<MysqlGtidSet> MysqlGtidSet::Parse(std::string_view text) {
 
 Status MysqlGtidSet::Add(const MysqlGtid& gtid) {
   if (gtid.gno < 1 || gtid.gno > kMaxGno) {
-    return Status::InvalidArgument("cannot add GTID " + Quote(gtid.ToString()) +
+    return Status::InvalidArgument("cannot add GTID " + QuoteInput(gtid.ToString()) +
                                    ": gno must be in [1, " + std::to_string(kMaxGno) + "]");
   }
   DM_RETURN_IF_ERROR(ValidateTag(gtid.tag));
