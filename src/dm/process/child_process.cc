@@ -1,4 +1,4 @@
-#include "dm/testing/child_process.h"
+#include "dm/process/child_process.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -19,11 +19,10 @@
 
 #include <fmt/format.h>
 
-#include "dm/testing/temp_dir.h"
 
 extern char** environ;
 
-namespace dm::testing {
+namespace dm::process {
 namespace {
 
 // ---- registry: fixed slots so the signal handler can read it without locks ----
@@ -93,8 +92,8 @@ void OnFatalSignal(int sig, siginfo_t* info, void* ctx) {
 void InstallSafetyNet() {
   static std::once_flag once;
   std::call_once(once, [] {
-    // Create the temp dir first: atexit runs in reverse, so children die before it goes.
-    (void)TestTempDir();
+    // Callers that remove files at exit (test temp dirs) create them before the first
+    // Spawn: atexit runs in reverse order, so children die before their files go.
     std::atexit(AtExitKillAll);
     for (int sig : kFatalSignals) {
       struct sigaction sa{};
@@ -332,33 +331,4 @@ std::string ChildProcess::DescribeExit() const {
   return DescribeWaitStatus(*wait_status_);
 }
 
-Result<CommandResult> RunCommand(const std::vector<std::string>& argv,
-                                 std::chrono::milliseconds timeout, std::vector<std::string> env,
-                                 std::string output_path) {
-  if (output_path.empty()) {
-    static std::atomic<int> seq{0};
-    output_path = fmt::format("{}/cmd-{}.out", TestTempDir(), seq.fetch_add(1));
-  }
-  ChildProcess::Options o;
-  o.argv = argv;
-  o.output_path = output_path;
-  o.env = std::move(env);
-  DM_ASSIGN_OR_RETURN(auto child, ChildProcess::Spawn(std::move(o)));
-  auto waited = child->Wait(timeout);
-  if (!waited.ok()) {
-    child->Kill(SIGKILL);
-    return Status(Code::kDeadlineExceeded,
-                  fmt::format("{} did not finish within {} ms (killed); output in {}",
-                              child->program(), timeout.count(), output_path));
-  }
-  CommandResult r;
-  int st = *waited;
-  r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  std::ifstream in(output_path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  r.output = ss.str();
-  return r;
-}
-
-}  // namespace dm::testing
+}  // namespace dm::process
