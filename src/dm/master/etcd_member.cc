@@ -1,0 +1,166 @@
+#include "dm/master/etcd_member.h"
+
+#include <filesystem>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "dm/api/http.h"
+#include "dm/base/log.h"
+#include "dm/process/child_process.h"
+
+namespace dm::master {
+
+namespace {
+
+std::string Url(const std::string& addr) {
+  std::string a = addr;
+  if (a.rfind("http://", 0) == 0 || a.rfind("https://", 0) == 0) return a;
+  if (!a.empty() && a[0] == ':') a = "0.0.0.0" + a;
+  return "http://" + a;
+}
+
+std::string Advertised(const std::string& url) {
+  std::string u = url;
+  size_t p = u.find("0.0.0.0");
+  if (p != std::string::npos) u.replace(p, 7, "127.0.0.1");
+  return u;
+}
+
+// Asks the running masters for the etcd client endpoints, then adds this member.
+Result<std::string> JoinExisting(const EtcdMemberOptions& o, const std::string& peer) {
+  Status last = Status::Unavailable("no master given in --join");
+  for (const auto& m : o.join) {
+    auto r = api::HttpCall(m, "GET", "/api/v1/cluster/etcd", "", 5000);
+    if (!r.ok()) {
+      last = r.status();
+      continue;
+    }
+    if (r->status != 200) {
+      last = Status::Unavailable("master " + m + " answered " + std::to_string(r->status) + ": " +
+                                 r->body);
+      continue;
+    }
+    nlohmann::json j = nlohmann::json::parse(r->body, nullptr, false);
+    if (!j.is_object() || !j["endpoints"].is_array()) {
+      last = Status::Internal("master " + m + " sent a malformed endpoint list");
+      continue;
+    }
+    for (const auto& ep : j["endpoints"]) {
+      nlohmann::json add = {{"peerURLs", {peer}}};
+      auto a = api::HttpCall(ep.get<std::string>(), "POST", "/v3/cluster/member/add", add.dump(),
+                             10000);
+      if (!a.ok() || a->status != 200) {
+        last = a.ok() ? Status::Unavailable("etcd " + ep.get<std::string>() +
+                                            " refused member add: " + a->body)
+                      : a.status();
+        continue;
+      }
+      // initial-cluster = every member (named ones) + ourselves.
+      nlohmann::json resp = nlohmann::json::parse(a->body, nullptr, false);
+      std::string cluster;
+      for (const auto& mem : resp["members"]) {
+        std::string name = mem.value("name", "");
+        if (!mem.contains("peerURLs") || mem["peerURLs"].empty()) continue;
+        std::string purl = mem["peerURLs"][0].get<std::string>();
+        if (purl == peer) name = o.name;
+        if (name.empty()) continue;
+        cluster += (cluster.empty() ? "" : ",") + name + "=" + purl;
+      }
+      return cluster;
+    }
+  }
+  return std::move(last).WithContext("joining the cluster through " +
+                                     std::to_string(o.join.size()) + " master(s)");
+}
+
+}  // namespace
+
+Result<std::unique_ptr<EtcdMember>> EtcdMember::Start(EtcdMemberOptions o, int timeout_s) {
+  std::unique_ptr<EtcdMember> m(new EtcdMember());
+  if (o.data_dir.empty()) o.data_dir = "default." + o.name;
+  std::filesystem::create_directories(o.data_dir);
+  const std::string data = o.data_dir + "/etcd";
+  if (o.advertise_peer_urls.empty()) o.advertise_peer_urls = Advertised(o.peer_urls);
+  const std::string client = Url(o.client_addr);
+  m->client_url_ = Advertised(o.advertise_client_addr.empty() ? client : Url(o.advertise_client_addr));
+  if (o.log_file.empty()) o.log_file = o.data_dir + "/etcd.log";
+
+  std::vector<std::string> argv = {
+      o.etcd_binary,
+      "--name=" + o.name,
+      "--data-dir=" + data,
+      "--listen-client-urls=" + client,
+      "--advertise-client-urls=" + m->client_url_,
+      "--listen-peer-urls=" + o.peer_urls,
+      "--initial-advertise-peer-urls=" + o.advertise_peer_urls,
+      "--auto-compaction-mode=periodic",
+      "--auto-compaction-retention=1h",
+      "--max-txn-ops=2048",
+  };
+  if (o.quota_backend_bytes > 0) {
+    argv.push_back("--quota-backend-bytes=" + std::to_string(o.quota_backend_bytes));
+  }
+  const bool restart = std::filesystem::exists(data + "/member");
+  if (!restart) {
+    if (!o.join.empty()) {
+      DM_ASSIGN_OR_RETURN(std::string cluster, JoinExisting(o, o.advertise_peer_urls));
+      argv.push_back("--initial-cluster=" + cluster);
+      argv.push_back("--initial-cluster-state=existing");
+    } else {
+      argv.push_back("--initial-cluster=" +
+                     (o.initial_cluster.empty() ? o.name + "=" + o.advertise_peer_urls
+                                                : o.initial_cluster));
+      argv.push_back("--initial-cluster-state=new");
+    }
+  }
+  process::ChildProcess::Options co;
+  co.argv = argv;
+  co.output_path = o.log_file;
+  auto child = process::ChildProcess::Spawn(co);
+  if (!child.ok()) {
+    return std::move(child).status().WithContext(
+        "starting the embedded etcd member (install etcd-server, or use --etcd-endpoints)");
+  }
+  m->child_ = std::move(child).value();
+  m->options_ = std::move(o);
+  LogInfo("etcd member {} started (pid {}), client {}, log {}", m->options_.name,
+          m->child_->pid(), m->client_url_, m->options_.log_file);
+  if (timeout_s > 0) DM_RETURN_IF_ERROR(m->WaitServing(timeout_s));
+  return m;
+}
+
+Status EtcdMember::WaitServing(int timeout_s) {
+  for (int i = 0; i < timeout_s * 10; ++i) {
+    if (!child_ || !child_->Running()) {
+      return Status(Code::kUnavailable,
+                    "the embedded etcd member exited (" +
+                        (child_ ? child_->DescribeExit() : std::string("stopped")) +
+                        "); its log " + options_.log_file + " ends with:\n" +
+                        process::TailFile(options_.log_file, 15),
+                    Scope::kInternal);
+    }
+    auto h = api::HttpCall(client_url_, "GET", "/version", "", 1000);
+    if (h.ok() && h->status == 200) return Status::OK();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return Status(Code::kDeadlineExceeded,
+                "the embedded etcd member did not serve on " + client_url_ + " within " +
+                    std::to_string(timeout_s) +
+                    " s (a new multi-member cluster serves once a majority of its members "
+                    "run); see " + options_.log_file,
+                Scope::kInternal);
+}
+
+EtcdMember::~EtcdMember() { (void)Stop(); }
+
+bool EtcdMember::Running() { return child_ && child_->Running(); }
+
+Status EtcdMember::Stop() {
+  if (!child_) return Status::OK();
+  Status s = child_->Stop(std::chrono::seconds(10));
+  child_.reset();
+  return s;
+}
+
+}  // namespace dm::master
