@@ -116,6 +116,9 @@ std::vector<TypeCase> Cases() {
                     "ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 0))', 4326)"},
        Oracle::kBytes},
       {"INET6", {"'::1'", "'2001:db8::ff00:42:8329'"}, Oracle::kBytes},
+      {"UUID", {"'123e4567-e89b-12d3-a456-426655440000'", "'00000000-0000-0000-0000-000000000001'",
+                "'ffffffff-ffff-4fff-bfff-ffffffffffff'"},
+       Oracle::kBytes},
   };
 }
 
