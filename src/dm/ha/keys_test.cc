@@ -22,3 +22,22 @@ TEST(KeysTest, RejectsForeignOrMalformedKeys) {
 
 }  // namespace
 }  // namespace dm::ha
+
+#include "dm/ha/values.h"
+
+namespace dm::ha {
+namespace {
+
+TEST(ValuesTest, RoundTripAndCorruption) {
+  auto w = DecodeWorkerInfo(Encode(WorkerInfo{"w1", "127.0.0.1:8262", 5}));
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w->address, "127.0.0.1:8262");
+  auto s = DecodeSubTaskStage(Encode(SubTaskStage{ExpectStage::kPaused, "s1", "t1"}));
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->expect, ExpectStage::kPaused);
+  EXPECT_TRUE(DecodeSourceBound("{not json").status().IsCorruption());
+  EXPECT_TRUE(DecodeSubTaskStage(R"({"expect":"Flying"})").status().IsCorruption());
+}
+
+}  // namespace
+}  // namespace dm::ha
