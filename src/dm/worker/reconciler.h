@@ -1,0 +1,78 @@
+#pragma once
+// Reconciler: makes the subtasks running in this worker match the desired state the
+// master keeps in etcd (bound source, subtask configs, expected stages).
+//
+// Apply() is level-triggered: it can be called with the full desired state as often as
+// wanted (after every watch event, or periodically) and only acts on differences:
+//   - a subtask in desired state but not here   -> create it, then Start unless Paused/Stopped
+//   - expected Running, here Paused (by request) -> Resume
+//   - expected Paused, here Running             -> Pause
+//   - expected Stopped, or no longer desired    -> Stop and forget
+//   - config changed (update)                   -> Stop, recreate, restore the stage
+// A subtask paused by an *error* is left paused when Running is expected: auto-resume is
+// a separate policy (it must back off), not the reconciler's job.
+//
+// Thread-safety: all methods are thread-safe (one mutex; subtask start/stop happen
+// outside it).
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "dm/base/result.h"
+#include "dm/ha/values.h"
+#include "dm/unit/subtask.h"
+
+namespace dm::worker {
+
+struct DesiredSubTask {
+  std::string config;  // task config text (YAML) from etcd
+  ha::ExpectStage expect = ha::ExpectStage::kRunning;
+};
+
+struct DesiredState {
+  std::optional<std::string> source;  // bound source id; nullopt = not bound
+  std::string source_config;          // its YAML
+  std::map<std::string, DesiredSubTask> subtasks;  // by task name
+};
+
+// Builds a subtask (its units in task-mode order) from the source and task configs.
+using SubTaskFactory = std::function<Result<std::unique_ptr<unit::SubTask>>(
+    const std::string& source_config, const std::string& task, const std::string& task_config)>;
+
+class Reconciler {
+ public:
+  explicit Reconciler(SubTaskFactory factory);
+  ~Reconciler();  // stops every subtask
+
+  // Brings the running subtasks to `desired`. Returns the first error met (other
+  // subtasks are still reconciled); failures to create a subtask are kept and shown
+  // in status until the desired state changes.
+  Status Apply(const DesiredState& desired);
+
+  // Stops every subtask (the worker lost etcd or its source was unbound).
+  void StopAll();
+
+  // {"source": ..., "subTaskStatus": [DM subtask status...]}.
+  void StatusJson(nlohmann::json* out) const;
+  std::vector<std::string> RunningTasks() const;
+
+ private:
+  struct Entry {
+    std::string config;
+    std::shared_ptr<unit::SubTask> subtask;
+  };
+
+  SubTaskFactory factory_;
+  mutable std::mutex mu_;
+  std::optional<std::string> source_;               // guarded by mu_
+  std::map<std::string, Entry> tasks_;              // guarded by mu_
+  std::map<std::string, std::string> create_errors_;  // guarded by mu_
+};
+
+}  // namespace dm::worker
