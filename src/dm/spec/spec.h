@@ -1,0 +1,53 @@
+#pragma once
+// Spec: what the control plane needs from a source.yaml / task.yaml to schedule, check and
+// start work: ids, modes, addresses, the sources a task uses. The full configs (every DM
+// field and rule) are parsed by the units that use them.
+//
+// Parse errors are kInvalidArgument, scope config, naming the field and line.
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dm/base/result.h"
+#include "dm/gtid/location.h"
+#include "dm/mysql/connection.h"
+#include "dm/unit/unit.h"
+
+namespace dm::spec {
+
+struct SourceSpec {
+  std::string id;               // source-id
+  mysql::ConnectOptions from;   // host, port, user, password, TLS
+  bool enable_gtid = false;
+  std::string flavor;           // "", "mysql", "mariadb"
+};
+
+struct InstanceSpec {
+  std::string source_id;
+  std::optional<gtid::BinlogPosition> meta_position;  // meta.binlog-name/pos
+  std::optional<std::string> meta_gtid;               // meta.binlog-gtid
+};
+
+struct TaskSpec {
+  std::string name;
+  unit::TaskMode mode = unit::TaskMode::kAll;
+  std::string meta_schema = "dm_meta";
+  mysql::ConnectOptions target;
+  std::vector<InstanceSpec> instances;
+  std::set<std::string> ignore_checking_items;
+  std::vector<std::string> schemas;  // do-dbs of the block-allow lists, when simple names
+  int dump_threads = 4;
+  int load_threads = 16;
+};
+
+Result<SourceSpec> ParseSource(std::string_view yaml);
+Result<TaskSpec> ParseTask(std::string_view yaml);
+
+// `yaml` with every `password:` value replaced by "******", for status and logs.
+std::string RedactPasswords(std::string_view yaml);
+
+}  // namespace dm::spec
