@@ -1,0 +1,810 @@
+#include "dm/master/server.h"
+
+#include <chrono>
+#include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "dm/api/http.h"
+#include "dm/base/log.h"
+#include "dm/checker/checker.h"
+#include "dm/coord/election.h"
+#include "dm/coord/etcd_client.h"
+#include "dm/coord/session.h"
+#include "dm/ha/keys.h"
+#include "dm/ha/values.h"
+#include "dm/master/etcd_member.h"
+#include "dm/master/placement.h"
+#include "dm/spec/spec.h"
+
+namespace dm::master {
+
+namespace {
+
+using api::HttpRequest;
+using api::HttpResponse;
+using nlohmann::json;
+
+constexpr std::string_view kMemberPrefix = "/dm-master/members/";
+
+HttpResponse Json(const json& j, int status = 200) { return HttpResponse{status, j.dump()}; }
+
+// DM dmctl shape for a failure.
+HttpResponse Fail(const Status& s) {
+  return Json({{"result", false}, {"msg", s.ToString()}});
+}
+
+Result<json> ParseBody(const HttpRequest& r) {
+  json j = json::parse(r.body.empty() ? "{}" : r.body, nullptr, false);
+  if (!j.is_object()) return Status::InvalidArgument("request body is not a JSON object");
+  return j;
+}
+
+std::string Loopback(const std::string& addr) {
+  auto hp = api::SplitHostPort(addr);
+  if (!hp.ok()) return addr;
+  std::string host = hp->first == "0.0.0.0" ? "127.0.0.1" : hp->first;
+  return host + ":" + std::to_string(hp->second);
+}
+
+std::string QueryString(const HttpRequest& r) {
+  std::string q;
+  for (const auto& [k, v] : r.params) {
+    q += (q.empty() ? "?" : "&") + k + "=";
+    for (unsigned char c : v) {
+      if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
+        q.push_back(static_cast<char>(c));
+      } else {
+        static constexpr char kHex[] = "0123456789ABCDEF";
+        q.push_back('%');
+        q.push_back(kHex[c >> 4]);
+        q.push_back(kHex[c & 15]);
+      }
+    }
+  }
+  return q;
+}
+
+// Everything the leader reads to schedule and answer, in one snapshot.
+struct Snapshot {
+  std::map<std::string, ha::WorkerInfo> workers;        // registered
+  std::set<std::string> alive;                          // keepalive present
+  std::map<std::string, std::string> bound;             // worker -> source
+  std::map<std::string, std::string> last_bound;        // worker -> source
+  std::map<std::string, std::string> sources;           // source id -> yaml
+  std::map<std::pair<std::string, std::string>, std::string> subtask_config;  // (src, task)
+  std::map<std::pair<std::string, std::string>, ha::SubTaskStage> stages;
+  std::string WorkerOf(const std::string& source) const {
+    for (const auto& [w, s] : bound) {
+      if (s == source) return w;
+    }
+    return "";
+  }
+};
+
+Result<Snapshot> ReadSnapshot(coord::EtcdClient& c) {
+  Snapshot s;
+  DM_ASSIGN_OR_RETURN(auto reg, c.GetPrefix(ha::kWorkerRegisterPrefix));
+  for (const auto& kv : reg.kvs) {
+    auto w = ha::DecodeWorkerInfo(kv.value);
+    if (w.ok()) s.workers[w->name] = *w;
+  }
+  DM_ASSIGN_OR_RETURN(auto alive, c.GetPrefix(ha::kWorkerKeepAlivePrefix));
+  for (const auto& kv : alive.kvs) {
+    auto parts = ha::DecodeKey(ha::kWorkerKeepAlivePrefix, kv.key);
+    if (parts && !parts->empty()) s.alive.insert((*parts)[0]);
+  }
+  for (auto [prefix, out] : {std::pair{ha::kBoundWorkerPrefix, &s.bound},
+                             std::pair{ha::kLastBoundWorkerPrefix, &s.last_bound}}) {
+    DM_ASSIGN_OR_RETURN(auto r, c.GetPrefix(prefix));
+    for (const auto& kv : r.kvs) {
+      auto b = ha::DecodeSourceBound(kv.value);
+      if (b.ok()) (*out)[b->worker] = b->source;
+    }
+  }
+  DM_ASSIGN_OR_RETURN(auto src, c.GetPrefix(ha::kSourceConfigPrefix));
+  for (const auto& kv : src.kvs) {
+    auto parts = ha::DecodeKey(ha::kSourceConfigPrefix, kv.key);
+    if (parts && !parts->empty()) s.sources[(*parts)[0]] = kv.value;
+  }
+  DM_ASSIGN_OR_RETURN(auto cfg, c.GetPrefix(ha::kSubTaskConfigPrefix));
+  for (const auto& kv : cfg.kvs) {
+    auto parts = ha::DecodeKey(ha::kSubTaskConfigPrefix, kv.key);
+    if (parts && parts->size() == 2) s.subtask_config[{(*parts)[0], (*parts)[1]}] = kv.value;
+  }
+  DM_ASSIGN_OR_RETURN(auto st, c.GetPrefix(ha::kSubTaskStagePrefix));
+  for (const auto& kv : st.kvs) {
+    auto parts = ha::DecodeKey(ha::kSubTaskStagePrefix, kv.key);
+    auto v = ha::DecodeSubTaskStage(kv.value);
+    if (parts && parts->size() == 2 && v.ok()) s.stages[{(*parts)[0], (*parts)[1]}] = *v;
+  }
+  return s;
+}
+
+}  // namespace
+
+MasterServer::MasterServer(MasterOptions options) : options_(std::move(options)) {}
+
+MasterServer::~MasterServer() { Stop(); }
+
+std::vector<std::string> MasterServer::EtcdClientEndpoints() {
+  if (!options_.etcd_endpoints.empty()) return options_.etcd_endpoints;
+  std::vector<std::string> out;
+  if (member_) {
+    auto list = api::HttpCall(member_->client_url(), "POST", "/v3/cluster/member/list", "{}", 3000);
+    if (list.ok() && list->status == 200) {
+      json j = json::parse(list->body, nullptr, false);
+      if (j.is_object() && j["members"].is_array()) {
+        for (const auto& m : j["members"]) {
+          if (m.contains("clientURLs")) {
+            for (const auto& u : m["clientURLs"]) out.push_back(u.get<std::string>());
+          }
+        }
+      }
+    }
+    if (out.empty()) out.push_back(member_->client_url());
+  }
+  return out;
+}
+
+Status MasterServer::Start() {
+  advertise_ = Loopback(options_.advertise_addr.empty() ? options_.master_addr
+                                                        : options_.advertise_addr);
+  std::vector<std::string> endpoints = options_.etcd_endpoints;
+  if (endpoints.empty()) {
+    EtcdMemberOptions eo;
+    eo.name = options_.name;
+    eo.data_dir = options_.data_dir.empty() ? "default." + options_.name : options_.data_dir;
+    eo.peer_urls = options_.peer_urls;
+    eo.advertise_peer_urls = options_.advertise_peer_urls;
+    eo.initial_cluster = options_.initial_cluster;
+    eo.join = options_.join;
+    eo.etcd_binary = options_.etcd_binary;
+    if (options_.etcd_client_addr.empty()) {
+      DM_ASSIGN_OR_RETURN(auto hp, api::SplitHostPort(options_.master_addr));
+      eo.client_addr = hp.first + ":" + std::to_string(hp.second + 1000);
+    } else {
+      eo.client_addr = options_.etcd_client_addr;
+    }
+    // A new multi-member cluster serves only once a majority runs: do not wait here.
+    DM_ASSIGN_OR_RETURN(member_, EtcdMember::Start(eo, /*timeout_s=*/0));
+    endpoints = {member_->client_url()};
+  }
+  // Connect, waiting for the cluster to form (other masters may still be starting).
+  Status last;
+  for (int i = 0; i < 120; ++i) {
+    coord::ClientOptions co;
+    co.dial_timeout = std::chrono::milliseconds(1000);
+    auto c = coord::EtcdClient::Connect(endpoints, co);
+    if (c.ok()) {
+      auto probe = (*c)->Get("/dm-cluster/id");
+      if (probe.ok()) {
+        client_ = std::move(c).value();
+        break;
+      }
+      last = probe.status();
+    } else {
+      last = c.status();
+    }
+    if (member_ && !member_->Running()) {
+      return member_->WaitServing(1);  // reports the exit and the log tail
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  if (!client_) return std::move(last).WithContext("connecting to etcd");
+  coord::SessionOptions so;
+  so.ttl_seconds = options_.election_ttl_s;
+  so.on_lost = [name = options_.name](const Status& s) {
+    LogError("dm-master {}: etcd session lost: {}", name, s.ToString());
+  };
+  DM_ASSIGN_OR_RETURN(session_, coord::Session::Create(client_.get(), so));
+  json me = {{"name", options_.name}, {"address", advertise_},
+             {"peer_urls", options_.advertise_peer_urls.empty() ? options_.peer_urls
+                                                                 : options_.advertise_peer_urls}};
+  DM_RETURN_IF_ERROR(client_->Put(ha::EncodeKey(kMemberPrefix, {options_.name}), me.dump(),
+                                  session_->lease_id())
+                         .status());
+  election_ = std::make_unique<coord::Election>(client_.get(), session_.get(), "/dm-master/leader");
+
+  http_ = std::make_unique<api::HttpServer>();
+  RegisterRoutes();
+  DM_ASSIGN_OR_RETURN(auto hp, api::SplitHostPort(options_.master_addr));
+  DM_RETURN_IF_ERROR(http_->Listen(hp.first, hp.second));
+  leader_thread_ = std::jthread([this](std::stop_token st) { LeaderLoop(st); });
+  LogInfo("dm-master {} serving on {} (etcd {})", options_.name, advertise_,
+          client_->current_endpoint());
+  return Status::OK();
+}
+
+void MasterServer::Stop() {
+  if (leader_thread_.joinable()) {
+    leader_thread_.request_stop();
+    leader_thread_.join();
+  }
+  if (http_) http_->Stop();
+  if (election_) (void)election_->Resign();
+  election_.reset();
+  if (session_) (void)session_->Close();
+  session_.reset();
+  client_.reset();
+  if (member_) (void)member_->Stop();
+  member_.reset();
+}
+
+bool MasterServer::IsLeader() const { return election_ && election_->IsLeader(); }
+
+void MasterServer::LeaderLoop(std::stop_token stop) {
+  json value = {{"name", options_.name}, {"address", advertise_}};
+  while (!stop.stop_requested()) {
+    Status s = election_->Campaign(value.dump(), stop);
+    if (!s.ok()) {
+      if (stop.stop_requested()) return;
+      LogWarn("dm-master {}: campaign failed: {}; retrying", options_.name, s.ToString());
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      if (!session_->Alive()) {
+        LogError("dm-master {}: etcd session is gone; this master can no longer lead "
+                 "until it is restarted",
+                 options_.name);
+        return;
+      }
+      continue;
+    }
+    LogInfo("dm-master {} is the leader", options_.name);
+    while (!stop.stop_requested() && election_->IsLeader()) {
+      if (Status ss = ScheduleOnce(); !ss.ok()) {
+        LogWarn("scheduling pass failed: {}", ss.ToString());
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(options_.schedule_interval_ms));
+    }
+    LogWarn("dm-master {} lost leadership", options_.name);
+  }
+}
+
+Status MasterServer::ScheduleOnce() {
+  std::lock_guard l(schedule_mu_);
+  auto fence = election_->fence();
+  if (!fence) return Status::FailedPrecondition("not the leader");
+  DM_ASSIGN_OR_RETURN(Snapshot s, ReadSnapshot(*client_));
+  ClusterView v;
+  for (const auto& [name, w] : s.workers) {
+    WorkerView wv;
+    wv.address = w.address;
+    wv.alive = s.alive.count(name) > 0;
+    if (auto it = s.bound.find(name); it != s.bound.end()) wv.bound = it->second;
+    v.workers[name] = wv;
+  }
+  // A bound key for a worker that is no longer registered still counts (offline).
+  for (const auto& [worker, source] : s.bound) {
+    if (!v.workers.count(worker)) v.workers[worker] = WorkerView{"", false, source};
+  }
+  for (const auto& [id, yaml] : s.sources) v.sources.insert(id);
+  v.last_bound = s.last_bound;
+  PlacementPlan plan = PlanPlacement(v);
+  for (const auto& b : plan.unbind) {
+    LogWarn("unbinding source {} from worker {} ({})", b.source, b.worker,
+            v.workers[b.worker].alive ? "source removed" : "worker offline");
+    auto r = coord::FencedTxn(client_.get(), *fence, {},
+                              {coord::TxnOp::Delete(ha::BoundWorkerKey(b.worker))});
+    if (!r.ok()) return r.status();
+  }
+  for (const auto& b : plan.bind) {
+    LogInfo("binding source {} to worker {}", b.source, b.worker);
+    std::string val = ha::Encode(ha::SourceBound{b.source, b.worker});
+    auto r = coord::FencedTxn(client_.get(), *fence,
+                              {coord::Compare::Missing(ha::BoundWorkerKey(b.worker))},
+                              {coord::TxnOp::Put(ha::BoundWorkerKey(b.worker), val),
+                               coord::TxnOp::Put(ha::LastBoundWorkerKey(b.worker), val)});
+    if (!r.ok()) return r.status();
+  }
+  return Status::OK();
+}
+
+HttpResponse MasterServer::Forward(const std::string& method, const HttpRequest& req) {
+  auto leader = election_->Leader();
+  if (!leader.ok() || !leader->has_value()) {
+    return api::ErrorResponse(Status::Unavailable(
+        "no dm-master leader is elected yet; retry in a few seconds"));
+  }
+  json v = json::parse((*leader)->value, nullptr, false);
+  std::string addr = v.is_object() ? v.value("address", "") : "";
+  if (addr.empty() || addr == advertise_) {
+    return api::ErrorResponse(Status::Unavailable("leadership is changing; retry"));
+  }
+  auto r = api::HttpCall(addr, method, req.path + QueryString(req), req.body, 120000);
+  if (!r.ok()) return api::ErrorResponse(std::move(r).status().WithContext("forwarding to the leader"));
+  return HttpResponse{r->status, r->body};
+}
+
+void MasterServer::RegisterRoutes() {
+  // Served by any master.
+  http_->Route("GET", "/status", [this](const HttpRequest&) {
+    return Json({{"name", options_.name}, {"leader", IsLeader()}, {"version", "dm-cpp 0.1"}});
+  });
+  http_->Route("GET", "/api/v1/cluster/etcd", [this](const HttpRequest&) {
+    return Json({{"endpoints", EtcdClientEndpoints()}});
+  });
+  http_->Route("GET", "/metrics", [this](const HttpRequest&) {
+    HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4";
+    r.body = "# HELP dm_master_leader 1 if this master is the leader\n"
+             "# TYPE dm_master_leader gauge\ndm_master_leader " +
+             std::string(IsLeader() ? "1" : "0") + "\n";
+    return r;
+  });
+  // Leader-only routes; followers forward them.
+  auto route = [this](const std::string& method, const std::string& pattern,
+                      std::function<HttpResponse(const HttpRequest&)> h) {
+    http_->Route(method, pattern, [this, method, h](const HttpRequest& r) {
+      if (!IsLeader()) return Forward(method, r);
+      return h(r);
+    });
+  };
+  route("POST", "/api/v1/cluster/workers", [this](const HttpRequest& r) { return HandleRegisterWorker(r); });
+  route("POST", "/api/v1/sources", [this](const HttpRequest& r) { return HandleCreateSource(r, false); });
+  route("PUT", "/api/v1/sources", [this](const HttpRequest& r) { return HandleCreateSource(r, true); });
+  route("GET", "/api/v1/sources", [this](const HttpRequest& r) { return HandleShowSources(r); });
+  route("DELETE", R"(/api/v1/sources/([^/]+))", [this](const HttpRequest& r) { return HandleStopSource(r); });
+  route("POST", R"(/api/v1/sources/([^/]+)/transfer)", [this](const HttpRequest& r) { return HandleTransferSource(r); });
+  route("POST", "/api/v1/tasks/check", [this](const HttpRequest& r) { return HandleCheckTask(r); });
+  route("POST", "/api/v1/tasks", [this](const HttpRequest& r) { return HandleStartTask(r); });
+  route("POST", R"(/api/v1/tasks/([^/]+)/pause)", [this](const HttpRequest& r) { return HandleOperateTask(r, "Pause"); });
+  route("POST", R"(/api/v1/tasks/([^/]+)/resume)", [this](const HttpRequest& r) { return HandleOperateTask(r, "Resume"); });
+  route("DELETE", R"(/api/v1/tasks/([^/]+))", [this](const HttpRequest& r) { return HandleOperateTask(r, "Stop"); });
+  route("GET", "/api/v1/query-status", [this](const HttpRequest& r) { return HandleQueryStatus(r); });
+  route("GET", "/api/v1/members", [this](const HttpRequest& r) { return HandleMembers(r); });
+  route("DELETE", R"(/api/v1/members/(master|worker)/([^/]+))", [this](const HttpRequest& r) { return HandleOfflineMember(r); });
+  route("GET", R"(/api/v1/config/(task|source|master|worker)/([^/]+))", [this](const HttpRequest& r) { return HandleConfig(r); });
+}
+
+HttpResponse MasterServer::HandleRegisterWorker(const HttpRequest& r) {
+  auto body = ParseBody(r);
+  if (!body.ok()) return api::ErrorResponse(body.status());
+  ha::WorkerInfo w{body->value("name", ""), body->value("address", ""), 0};
+  if (w.name.empty() || w.address.empty()) {
+    return api::ErrorResponse(Status::InvalidArgument("worker registration needs name and address"));
+  }
+  std::string key = ha::WorkerRegisterKey(w.name);
+  auto existing = client_->Get(key);
+  if (!existing.ok()) return api::ErrorResponse(existing.status());
+  if (existing->has_value()) {
+    auto old = ha::DecodeWorkerInfo((*existing)->value);
+    if (old.ok() && old->address != w.address) {
+      // A different process uses this name: allowed only if the old one is offline.
+      auto alive = client_->Get(ha::WorkerKeepAliveKey(w.name));
+      if (alive.ok() && alive->has_value()) {
+        return Fail(Status(Code::kAlreadyExists,
+                           "worker name " + w.name + " is already used by the running worker at " +
+                               old->address + "; give this worker another --name",
+                           Scope::kConfig));
+      }
+    }
+  }
+  auto fence = election_->fence();
+  if (!fence) return api::ErrorResponse(Status::Unavailable("leadership is changing; retry"));
+  auto t = coord::FencedTxn(client_.get(), *fence, {}, {coord::TxnOp::Put(key, ha::Encode(w))});
+  if (!t.ok()) return api::ErrorResponse(t.status());
+  LogInfo("worker {} registered at {}", w.name, w.address);
+  return Json({{"result", true}, {"msg", ""}});
+}
+
+HttpResponse MasterServer::HandleCreateSource(const HttpRequest& r, bool update) {
+  auto body = ParseBody(r);
+  if (!body.ok()) return Fail(body.status());
+  std::string yaml = body->value("yaml", "");
+  auto src = spec::ParseSource(yaml);
+  if (!src.ok()) return Fail(src.status().WithContext("source config"));
+  const std::string key = ha::SourceConfigKey(src->id);
+  auto fence = election_->fence();
+  if (!fence) return Fail(Status::Unavailable("leadership is changing; retry"));
+  if (update) {
+    auto snap = ReadSnapshot(*client_);
+    if (!snap.ok()) return Fail(snap.status());
+    for (const auto& [k, v] : snap->subtask_config) {
+      if (k.first == src->id) {
+        return Fail(Status::FailedPrecondition("source " + src->id + " is used by task " +
+                                               k.second + "; stop the task before updating the source"));
+      }
+    }
+  }
+  auto t = coord::FencedTxn(client_.get(), *fence,
+                            {update ? coord::Compare::Exists(key) : coord::Compare::Missing(key)},
+                            {coord::TxnOp::Put(key, yaml)});
+  if (!t.ok()) return Fail(t.status());
+  if (!t->succeeded) {
+    return Fail(update ? Status::NotFound("source " + src->id +
+                                          " does not exist; create it with operate-source create")
+                       : Status(Code::kAlreadyExists,
+                                "source " + src->id +
+                                    " already exists; use operate-source update or stop it first",
+                                Scope::kConfig));
+  }
+  (void)ScheduleOnce();
+  auto snap = ReadSnapshot(*client_);
+  std::string worker = snap.ok() ? snap->WorkerOf(src->id) : "";
+  LogInfo("source {} {} (bound to {})", src->id, update ? "updated" : "created",
+          worker.empty() ? "no worker yet" : worker);
+  return Json({{"result", true},
+               {"msg", ""},
+               {"sources", {{{"result", true}, {"msg", worker.empty() ? "no free worker yet; the source waits for one" : ""},
+                             {"source", src->id}, {"worker", worker}}}}});
+}
+
+HttpResponse MasterServer::HandleStopSource(const HttpRequest& r) {
+  const std::string id = r.matches.at(0);
+  auto snap = ReadSnapshot(*client_);
+  if (!snap.ok()) return Fail(snap.status());
+  if (!snap->sources.count(id)) {
+    return Fail(Status::NotFound("source " + id + " not found; operate-source show lists sources"));
+  }
+  for (const auto& [k, v] : snap->subtask_config) {
+    if (k.first == id) {
+      return Fail(Status::FailedPrecondition("source " + id + " is used by task " + k.second +
+                                             "; stop-task " + k.second + " first"));
+    }
+  }
+  std::string worker = snap->WorkerOf(id);
+  auto fence = election_->fence();
+  if (!fence) return Fail(Status::Unavailable("leadership is changing; retry"));
+  std::vector<coord::TxnOp> ops = {coord::TxnOp::Delete(ha::SourceConfigKey(id))};
+  if (!worker.empty()) ops.push_back(coord::TxnOp::Delete(ha::BoundWorkerKey(worker)));
+  auto t = coord::FencedTxn(client_.get(), *fence, {}, ops);
+  if (!t.ok()) return Fail(t.status());
+  LogInfo("source {} stopped", id);
+  return Json({{"result", true}, {"msg", ""},
+               {"sources", {{{"result", true}, {"msg", ""}, {"source", id}, {"worker", worker}}}}});
+}
+
+HttpResponse MasterServer::HandleShowSources(const HttpRequest& r) {
+  auto snap = ReadSnapshot(*client_);
+  if (!snap.ok()) return Fail(snap.status());
+  bool print = r.params.count("print_config") && r.params.at("print_config") == "true";
+  std::string only = r.params.count("source") ? r.params.at("source") : "";
+  json list = json::array();
+  for (const auto& [id, yaml] : snap->sources) {
+    if (!only.empty() && id != only) continue;
+    json s = {{"result", true}, {"msg", ""}, {"source", id}, {"worker", snap->WorkerOf(id)}};
+    if (print) s["config"] = spec::RedactPasswords(yaml);
+    list.push_back(s);
+  }
+  if (!only.empty() && list.empty()) return Fail(Status::NotFound("source " + only + " not found"));
+  return Json({{"result", true}, {"msg", ""}, {"sources", list}});
+}
+
+HttpResponse MasterServer::HandleTransferSource(const HttpRequest& r) {
+  const std::string id = r.matches.at(0);
+  auto body = ParseBody(r);
+  if (!body.ok()) return Fail(body.status());
+  std::string target = body->value("worker_name", "");
+  std::lock_guard l(schedule_mu_);
+  auto snap = ReadSnapshot(*client_);
+  if (!snap.ok()) return Fail(snap.status());
+  if (!snap->sources.count(id)) return Fail(Status::NotFound("source " + id + " not found"));
+  if (!snap->workers.count(target)) return Fail(Status::NotFound("worker " + target + " not found"));
+  if (!snap->alive.count(target)) return Fail(Status::FailedPrecondition("worker " + target + " is offline"));
+  if (snap->bound.count(target)) {
+    if (snap->bound.at(target) == id) return Json({{"result", true}, {"msg", ""}});
+    return Fail(Status::FailedPrecondition("worker " + target + " is bound to source " +
+                                           snap->bound.at(target) + "; choose a free worker"));
+  }
+  std::string from = snap->WorkerOf(id);
+  for (const auto& [k, st] : snap->stages) {
+    if (k.first == id && st.expect == ha::ExpectStage::kRunning) {
+      return Fail(Status::FailedPrecondition("source " + id + " has running task " + k.second +
+                                             "; pause-task it before transferring the source"));
+    }
+  }
+  auto fence = election_->fence();
+  if (!fence) return Fail(Status::Unavailable("leadership is changing; retry"));
+  std::string val = ha::Encode(ha::SourceBound{id, target});
+  std::vector<coord::TxnOp> ops;
+  if (!from.empty()) ops.push_back(coord::TxnOp::Delete(ha::BoundWorkerKey(from)));
+  ops.push_back(coord::TxnOp::Put(ha::BoundWorkerKey(target), val));
+  ops.push_back(coord::TxnOp::Put(ha::LastBoundWorkerKey(target), val));
+  auto t = coord::FencedTxn(client_.get(), *fence, {coord::Compare::Missing(ha::BoundWorkerKey(target))}, ops);
+  if (!t.ok()) return Fail(t.status());
+  if (!t->succeeded) return Fail(Status(Code::kAborted, "worker " + target + " was just bound elsewhere; retry"));
+  LogInfo("source {} transferred from {} to {}", id, from.empty() ? "(none)" : from, target);
+  return Json({{"result", true}, {"msg", ""}});
+}
+
+namespace {
+// Runs the precheck of `task` for every source; fills `report` (DM's JSON) and returns
+// whether every source passed.
+bool Precheck(const spec::TaskSpec& task, const std::map<std::string, std::string>& sources,
+              json* report, std::string* error) {
+  bool passed = true;
+  json all = json::array();
+  for (const auto& inst : task.instances) {
+    auto src = spec::ParseSource(sources.at(inst.source_id));
+    if (!src.ok()) {
+      *error = src.status().ToString();
+      return false;
+    }
+    checker::CheckOptions o;
+    o.source_id = inst.source_id;
+    o.upstream = src->from;
+    o.downstream = task.target;
+    o.mode = task.mode;
+    o.ignore_items = task.ignore_checking_items;
+    o.dump_threads = task.dump_threads;
+    o.load_threads = task.load_threads;
+    o.schemas = task.schemas;
+    o.meta_position = inst.meta_position;
+    o.meta_gtid = inst.meta_gtid;
+    checker::CheckReport rep = checker::RunChecks(o);
+    json j;
+    rep.ToJson(&j);
+    j["source"] = inst.source_id;
+    all.push_back(j);
+    if (!rep.passed()) {
+      passed = false;
+      *error += "source " + inst.source_id + ":\n" + rep.Summary();
+    }
+  }
+  *report = all;
+  return passed;
+}
+}  // namespace
+
+HttpResponse MasterServer::HandleCheckTask(const HttpRequest& r) {
+  auto body = ParseBody(r);
+  if (!body.ok()) return Fail(body.status());
+  auto task = spec::ParseTask(body->value("yaml", ""));
+  if (!task.ok()) return Fail(task.status().WithContext("task config"));
+  auto snap = ReadSnapshot(*client_);
+  if (!snap.ok()) return Fail(snap.status());
+  for (const auto& inst : task->instances) {
+    if (!snap->sources.count(inst.source_id)) {
+      return Fail(Status::NotFound("source " + inst.source_id +
+                                   " in mysql-instances does not exist; create it with operate-source create"));
+    }
+  }
+  json report;
+  std::string error;
+  bool ok = Precheck(*task, snap->sources, &report, &error);
+  if (!error.empty() && report.is_null()) return Fail(Status::InvalidArgument(error));
+  return Json({{"result", ok}, {"msg", report.dump(4)}});
+}
+
+HttpResponse MasterServer::HandleStartTask(const HttpRequest& r) {
+  auto body = ParseBody(r);
+  if (!body.ok()) return Fail(body.status());
+  const std::string yaml = body->value("yaml", "");
+  auto task = spec::ParseTask(yaml);
+  if (!task.ok()) return Fail(task.status().WithContext("task config"));
+  std::set<std::string> only;
+  if (body->contains("source_name_list") && (*body)["source_name_list"].is_array()) {
+    for (const auto& s : (*body)["source_name_list"]) only.insert(s.get<std::string>());
+  }
+  auto snap = ReadSnapshot(*client_);
+  if (!snap.ok()) return Fail(snap.status());
+  for (const auto& inst : task->instances) {
+    if (!snap->sources.count(inst.source_id)) {
+      return Fail(Status::NotFound("source " + inst.source_id +
+                                   " in mysql-instances does not exist; create it with operate-source create"));
+    }
+    if (snap->subtask_config.count({inst.source_id, task->name})) {
+      return Fail(Status(Code::kAlreadyExists,
+                         "task " + task->name + " already runs on source " + inst.source_id +
+                             "; stop-task it first, or use resume-task",
+                         Scope::kConfig));
+    }
+  }
+  json report;
+  std::string error;
+  if (!Precheck(*task, snap->sources, &report, &error)) {
+    return Json({{"result", false},
+                 {"msg", "precheck failed; nothing was started:\n" + error},
+                 {"checkResult", report.dump(4)}});
+  }
+  auto fence = election_->fence();
+  if (!fence) return Fail(Status::Unavailable("leadership is changing; retry"));
+  std::vector<coord::Compare> cmps;
+  std::vector<coord::TxnOp> ops;
+  json sources = json::array();
+  for (const auto& inst : task->instances) {
+    if (!only.empty() && !only.count(inst.source_id)) continue;
+    cmps.push_back(coord::Compare::Missing(ha::SubTaskConfigKey(inst.source_id, task->name)));
+    ops.push_back(coord::TxnOp::Put(ha::SubTaskConfigKey(inst.source_id, task->name), yaml));
+    ops.push_back(coord::TxnOp::Put(
+        ha::SubTaskStageKey(inst.source_id, task->name),
+        ha::Encode(ha::SubTaskStage{ha::ExpectStage::kRunning, inst.source_id, task->name})));
+    sources.push_back({{"result", true}, {"msg", ""}, {"source", inst.source_id},
+                       {"worker", snap->WorkerOf(inst.source_id)}});
+  }
+  auto t = coord::FencedTxn(client_.get(), *fence, cmps, ops);
+  if (!t.ok()) return Fail(t.status());
+  if (!t->succeeded) return Fail(Status(Code::kAlreadyExists, "task " + task->name + " was started concurrently"));
+  LogInfo("task {} started on {} source(s)", task->name, sources.size());
+  return Json({{"result", true}, {"msg", ""}, {"sources", sources}, {"checkResult", report.dump(4)}});
+}
+
+HttpResponse MasterServer::HandleOperateTask(const HttpRequest& r, const std::string& op) {
+  const std::string name = r.matches.at(0);
+  auto body = ParseBody(r);
+  std::set<std::string> only;
+  if (body.ok() && body->contains("source_name_list") && (*body)["source_name_list"].is_array()) {
+    for (const auto& s : (*body)["source_name_list"]) only.insert(s.get<std::string>());
+  }
+  auto snap = ReadSnapshot(*client_);
+  if (!snap.ok()) return Fail(snap.status());
+  auto fence = election_->fence();
+  if (!fence) return Fail(Status::Unavailable("leadership is changing; retry"));
+  std::vector<coord::TxnOp> ops;
+  json sources = json::array();
+  for (const auto& [key, cfg] : snap->subtask_config) {
+    if (key.second != name || (!only.empty() && !only.count(key.first))) continue;
+    if (op == "Stop") {
+      ops.push_back(coord::TxnOp::Delete(ha::SubTaskConfigKey(key.first, name)));
+      ops.push_back(coord::TxnOp::Delete(ha::SubTaskStageKey(key.first, name)));
+    } else {
+      ops.push_back(coord::TxnOp::Put(
+          ha::SubTaskStageKey(key.first, name),
+          ha::Encode(ha::SubTaskStage{op == "Pause" ? ha::ExpectStage::kPaused : ha::ExpectStage::kRunning,
+                                      key.first, name})));
+    }
+    sources.push_back({{"result", true}, {"msg", ""}, {"source", key.first},
+                       {"worker", snap->WorkerOf(key.first)}});
+  }
+  if (ops.empty()) {
+    return Json({{"op", op}, {"result", false},
+                 {"msg", "task " + name + " not found" + (only.empty() ? "" : " on the given sources") +
+                             "; query-status lists tasks"},
+                 {"sources", json::array()}});
+  }
+  auto t = coord::FencedTxn(client_.get(), *fence, {}, ops);
+  if (!t.ok()) return Fail(t.status());
+  LogInfo("task {}: {} on {} source(s)", name, op, sources.size());
+  return Json({{"op", op}, {"result", true}, {"msg", ""}, {"sources", sources}});
+}
+
+HttpResponse MasterServer::HandleQueryStatus(const HttpRequest& r) {
+  auto snap = ReadSnapshot(*client_);
+  if (!snap.ok()) return Fail(snap.status());
+  std::string task = r.params.count("task") ? r.params.at("task") : "";
+  // Ask each bound worker once.
+  std::map<std::string, json> worker_status;
+  auto status_of = [&](const std::string& source, const std::string& t) -> std::pair<json, std::string> {
+    std::string w = snap->WorkerOf(source);
+    if (w.empty()) return {json(), "source " + source + " is not bound to a worker"};
+    if (!worker_status.count(w)) {
+      auto wi = snap->workers.find(w);
+      json st;
+      if (wi != snap->workers.end()) {
+        auto res = api::HttpCall(wi->second.address, "GET", "/api/v1/worker/status", "", 5000);
+        if (res.ok() && res->status == 200) st = json::parse(res->body, nullptr, false);
+      }
+      worker_status[w] = st;
+    }
+    const json& ws = worker_status[w];
+    if (!ws.is_object()) return {json(), "worker " + w + " did not answer"};
+    for (const auto& s : ws.value("subTaskStatus", json::array())) {
+      if (s.value("name", "") == t) return {s, ""};
+    }
+    return {json(), "subtask not started on worker " + w + " yet"};
+  };
+  if (task.empty()) {
+    std::map<std::string, std::vector<std::string>> tasks;
+    for (const auto& [k, cfg] : snap->subtask_config) tasks[k.second].push_back(k.first);
+    json list = json::array();
+    for (const auto& [t, srcs] : tasks) {
+      std::set<std::string> stages;
+      bool error = false;
+      for (const auto& s : srcs) {
+        auto [st, why] = status_of(s, t);
+        std::string stage = st.is_object() ? st.value("stage", "") : "";
+        stages.insert(stage);
+        if (stage == "Paused" && st.contains("result") && !st["result"].value("errors", json::array()).empty()) {
+          error = true;
+        }
+      }
+      std::string status;
+      if (error) status = "Error - Some error occurred in subtask";
+      else if (stages.count("Paused")) status = "Paused";
+      else if (stages.size() == 1 && (stages.count("New") || stages.count("Finished") || stages.count("Stopped"))) status = *stages.begin();
+      else status = "Running";
+      list.push_back({{"taskName", t}, {"taskStatus", status}, {"sources", srcs}});
+    }
+    return Json({{"result", true}, {"msg", ""}, {"tasks", list}});
+  }
+  json sources = json::array();
+  bool found = false;
+  for (const auto& [k, cfg] : snap->subtask_config) {
+    if (k.second != task) continue;
+    if (r.params.count("source") && r.params.at("source") != k.first) continue;
+    found = true;
+    auto [st, why] = status_of(k.first, task);
+    json item = {{"result", why.empty()}, {"msg", why},
+                 {"sourceStatus", {{"source", k.first}, {"worker", snap->WorkerOf(k.first)},
+                                   {"result", nullptr}, {"relayStatus", nullptr}}},
+                 {"subTaskStatus", st.is_object() ? json::array({st}) : json::array()}};
+    sources.push_back(item);
+  }
+  if (!found) return Fail(Status::NotFound("task " + task + " not found"));
+  return Json({{"result", true}, {"msg", ""}, {"sources", sources}});
+}
+
+HttpResponse MasterServer::HandleMembers(const HttpRequest& r) {
+  auto flag = [&](const char* k) { return r.params.count(k) && r.params.at(k) == "true"; };
+  bool all = !flag("leader") && !flag("master") && !flag("worker");
+  json members = json::array();
+  if (all || flag("leader")) {
+    auto l = election_->Leader();
+    json v = l.ok() && l->has_value() ? json::parse((*l)->value, nullptr, false) : json();
+    members.push_back({{"leader", {{"msg", ""}, {"name", v.is_object() ? v.value("name", "") : ""},
+                                   {"addr", v.is_object() ? v.value("address", "") : ""}}}});
+  }
+  if (all || flag("master")) {
+    json masters = json::array();
+    auto m = client_->GetPrefix(kMemberPrefix);
+    if (m.ok()) {
+      for (const auto& kv : m->kvs) {
+        json v = json::parse(kv.value, nullptr, false);
+        if (!v.is_object()) continue;
+        masters.push_back({{"name", v.value("name", "")}, {"alive", true},
+                           {"peerURLs", {v.value("peer_urls", "")}},
+                           {"clientURLs", {"http://" + v.value("address", "")}}});
+      }
+    }
+    members.push_back({{"master", {{"msg", ""}, {"masters", masters}}}});
+  }
+  if (all || flag("worker")) {
+    auto snap = ReadSnapshot(*client_);
+    if (!snap.ok()) return Fail(snap.status());
+    json workers = json::array();
+    for (const auto& [name, w] : snap->workers) {
+      std::string stage = !snap->alive.count(name) ? "offline" : snap->bound.count(name) ? "bound" : "free";
+      workers.push_back({{"name", name}, {"addr", w.address}, {"stage", stage},
+                         {"source", snap->bound.count(name) ? snap->bound.at(name) : ""}});
+    }
+    members.push_back({{"worker", {{"msg", ""}, {"workers", workers}}}});
+  }
+  return Json({{"result", true}, {"msg", ""}, {"members", members}});
+}
+
+HttpResponse MasterServer::HandleOfflineMember(const HttpRequest& r) {
+  const std::string kind = r.matches.at(0), name = r.matches.at(1);
+  auto fence = election_->fence();
+  if (!fence) return Fail(Status::Unavailable("leadership is changing; retry"));
+  if (kind == "worker") {
+    auto alive = client_->Get(ha::WorkerKeepAliveKey(name));
+    if (!alive.ok()) return Fail(alive.status());
+    if (alive->has_value()) {
+      return Fail(Status::FailedPrecondition("worker " + name + " is online; stop it before offline-member"));
+    }
+    auto t = coord::FencedTxn(client_.get(), *fence, {coord::Compare::Exists(ha::WorkerRegisterKey(name))},
+                              {coord::TxnOp::Delete(ha::WorkerRegisterKey(name)),
+                               coord::TxnOp::Delete(ha::BoundWorkerKey(name)),
+                               coord::TxnOp::Delete(ha::LastBoundWorkerKey(name))});
+    if (!t.ok()) return Fail(t.status());
+    if (!t->succeeded) return Fail(Status::NotFound("worker " + name + " not found"));
+    return Json({{"result", true}, {"msg", ""}});
+  }
+  auto alive = client_->Get(ha::EncodeKey(kMemberPrefix, {name}));
+  if (alive.ok() && alive->has_value()) {
+    return Fail(Status::FailedPrecondition("master " + name + " is online; stop it before offline-member"));
+  }
+  return Fail(Status::NotSupported("removing a master's etcd member: use etcdctl member remove "
+                                   "against the cluster for now"));
+}
+
+HttpResponse MasterServer::HandleConfig(const HttpRequest& r) {
+  const std::string kind = r.matches.at(0), name = r.matches.at(1);
+  auto snap = ReadSnapshot(*client_);
+  if (!snap.ok()) return Fail(snap.status());
+  if (kind == "source") {
+    auto it = snap->sources.find(name);
+    if (it == snap->sources.end()) return Fail(Status::NotFound("source " + name + " not found"));
+    return Json({{"result", true}, {"msg", ""}, {"cfg", spec::RedactPasswords(it->second)}});
+  }
+  if (kind == "task") {
+    for (const auto& [k, cfg] : snap->subtask_config) {
+      if (k.second == name) return Json({{"result", true}, {"msg", ""}, {"cfg", spec::RedactPasswords(cfg)}});
+    }
+    return Fail(Status::NotFound("task " + name + " not found"));
+  }
+  return Fail(Status::NotSupported("config " + kind + " is shown by that process's --print-sample-config"));
+}
+
+}  // namespace dm::master

@@ -1,0 +1,97 @@
+#pragma once
+// MasterServer: one dm-master. It runs (or connects to) etcd, campaigns for leadership,
+// and serves the HTTP API. The leader alone schedules: it binds sources to workers,
+// rebinds when a worker's keepalive lease expires, and writes the desired stages of
+// subtasks; every such write is fenced by its leader key. Followers forward API calls to
+// the leader. All state lives in etcd (docs/control-plane.md), so any master can take over.
+//
+// Threads (all owned, joined by Stop()): the HTTP server's pool, the campaign/leader loop.
+// Thread-safety: Start/Stop from one thread; handlers are thread-safe.
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "dm/base/status.h"
+
+namespace dm::coord {
+class EtcdClient;
+class Session;
+class Election;
+}  // namespace dm::coord
+namespace dm::api {
+class HttpServer;
+struct HttpRequest;
+struct HttpResponse;
+}  // namespace dm::api
+
+namespace dm::master {
+
+class EtcdMember;
+
+struct MasterOptions {
+  std::string name = "dm-master";
+  std::string master_addr = ":8261";        // HTTP API
+  std::string advertise_addr;               // default: master_addr (0.0.0.0 -> 127.0.0.1)
+  std::string data_dir;                     // default: default.<name>
+  std::string peer_urls = "http://127.0.0.1:8291";
+  std::string advertise_peer_urls;
+  std::string initial_cluster;
+  std::vector<std::string> join;
+  std::string etcd_client_addr;             // default: master host, master port + 1000
+  std::vector<std::string> etcd_endpoints;  // external etcd instead of an embedded member
+  std::string etcd_binary = "etcd";
+  int election_ttl_s = 10;                  // leader key lease
+  int schedule_interval_ms = 500;
+  std::string secret_key_path;              // AES key for dmctl encrypt / passwords
+};
+
+class MasterServer {
+ public:
+  explicit MasterServer(MasterOptions options);
+  ~MasterServer();
+
+  // Starts etcd (or connects), the API and the leader campaign. Returns once the API
+  // serves; leadership may come later.
+  Status Start();
+  void Stop();
+
+  bool IsLeader() const;
+  const std::string& advertise_addr() const { return advertise_; }
+
+ private:
+  void LeaderLoop(std::stop_token stop);
+  Status ScheduleOnce();
+  api::HttpResponse Forward(const std::string& method, const api::HttpRequest& req);
+  void RegisterRoutes();
+  std::vector<std::string> EtcdClientEndpoints();
+
+  // Handlers (leader side).
+  api::HttpResponse HandleRegisterWorker(const api::HttpRequest& r);
+  api::HttpResponse HandleCreateSource(const api::HttpRequest& r, bool update);
+  api::HttpResponse HandleStopSource(const api::HttpRequest& r);
+  api::HttpResponse HandleShowSources(const api::HttpRequest& r);
+  api::HttpResponse HandleTransferSource(const api::HttpRequest& r);
+  api::HttpResponse HandleCheckTask(const api::HttpRequest& r);
+  api::HttpResponse HandleStartTask(const api::HttpRequest& r);
+  api::HttpResponse HandleOperateTask(const api::HttpRequest& r, const std::string& op);
+  api::HttpResponse HandleQueryStatus(const api::HttpRequest& r);
+  api::HttpResponse HandleMembers(const api::HttpRequest& r);
+  api::HttpResponse HandleOfflineMember(const api::HttpRequest& r);
+  api::HttpResponse HandleConfig(const api::HttpRequest& r);
+
+  const MasterOptions options_;
+  std::string advertise_;
+  std::unique_ptr<EtcdMember> member_;
+  std::unique_ptr<coord::EtcdClient> client_;
+  std::unique_ptr<coord::Session> session_;
+  std::unique_ptr<coord::Election> election_;
+  std::unique_ptr<api::HttpServer> http_;
+  std::jthread leader_thread_;
+  std::mutex schedule_mu_;  // one scheduling pass at a time (loop and API handlers)
+};
+
+}  // namespace dm::master

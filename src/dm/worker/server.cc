@@ -1,0 +1,214 @@
+#include "dm/worker/server.h"
+
+#include <chrono>
+
+#include <nlohmann/json.hpp>
+
+#include "dm/api/http.h"
+#include "dm/base/log.h"
+#include "dm/checker/checker.h"
+#include "dm/coord/etcd_client.h"
+#include "dm/coord/session.h"
+#include "dm/ha/keys.h"
+#include "dm/ha/values.h"
+#include "dm/spec/spec.h"
+
+namespace dm::worker {
+
+using nlohmann::json;
+
+Result<std::unique_ptr<unit::SubTask>> BuildSubTask(const std::string& source_config,
+                                                    const std::string& task,
+                                                    const std::string& task_config) {
+  DM_ASSIGN_OR_RETURN(spec::SourceSpec src, spec::ParseSource(source_config));
+  DM_ASSIGN_OR_RETURN(spec::TaskSpec t, spec::ParseTask(task_config));
+  const spec::InstanceSpec* inst = nullptr;
+  for (const auto& i : t.instances) {
+    if (i.source_id == src.id) inst = &i;
+  }
+  if (!inst) {
+    return Status::InvalidArgument("task " + task + " has no mysql-instances entry for source " + src.id);
+  }
+  std::vector<std::unique_ptr<unit::Unit>> units;
+  for (unit::UnitType type : unit::UnitsForMode(t.mode)) {
+    if (type == unit::UnitType::kCheck) {
+      checker::CheckOptions o;
+      o.source_id = src.id;
+      o.upstream = src.from;
+      o.downstream = t.target;
+      o.mode = t.mode;
+      o.ignore_items = t.ignore_checking_items;
+      o.dump_threads = t.dump_threads;
+      o.load_threads = t.load_threads;
+      o.schemas = t.schemas;
+      o.meta_position = inst->meta_position;
+      o.meta_gtid = inst->meta_gtid;
+      units.push_back(checker::NewCheckUnit(std::move(o)));
+      continue;
+    }
+    return Status(Code::kNotSupported,
+                  "task-mode " + std::string(unit::TaskModeName(t.mode)) + " needs the " +
+                      std::string(unit::UnitTypeName(type)) +
+                      " unit, which this build does not have yet",
+                  Scope::kConfig);
+  }
+  return std::make_unique<unit::SubTask>(task, src.id, std::move(units));
+}
+
+WorkerServer::WorkerServer(WorkerOptions options)
+    : options_(std::move(options)), reconciler_(BuildSubTask) {}
+
+WorkerServer::~WorkerServer() { Stop(); }
+
+Status WorkerServer::Register() {
+  json body = {{"name", options_.name}, {"address", advertise_}};
+  Status last = Status::Unavailable("no master address given in --join");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(options_.register_timeout_s);
+  while (std::chrono::steady_clock::now() < deadline) {
+    for (const auto& m : options_.join) {
+      auto r = api::HttpCall(m, "POST", "/api/v1/cluster/workers", body.dump(), 5000);
+      if (!r.ok()) {
+        last = r.status();
+        continue;
+      }
+      json j = json::parse(r->body, nullptr, false);
+      if (r->status == 200 && j.is_object() && j.value("result", false)) return Status::OK();
+      std::string msg = j.is_object() ? j.value("msg", j.value("error_msg", r->body)) : r->body;
+      if (r->status == 200) {  // a definite refusal, e.g. the name is taken
+        return Status(Code::kFailedPrecondition, "master " + m + " refused registration: " + msg,
+                      Scope::kConfig);
+      }
+      last = Status::Unavailable("master " + m + ": " + msg);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  return std::move(last).WithContext("registering worker " + options_.name);
+}
+
+Status WorkerServer::ConnectEtcd() {
+  Status last = Status::Unavailable("no master address given in --join");
+  for (const auto& m : options_.join) {
+    auto r = api::HttpCall(m, "GET", "/api/v1/cluster/etcd", "", 5000);
+    if (!r.ok() || r->status != 200) {
+      last = r.ok() ? Status::Unavailable("master " + m + " answered " + r->body) : r.status();
+      continue;
+    }
+    json j = json::parse(r->body, nullptr, false);
+    std::vector<std::string> eps;
+    if (j.is_object() && j["endpoints"].is_array()) {
+      for (const auto& e : j["endpoints"]) eps.push_back(e.get<std::string>());
+    }
+    auto c = coord::EtcdClient::Connect(eps);
+    if (c.ok()) {
+      client_ = std::move(c).value();
+      return Status::OK();
+    }
+    last = c.status();
+  }
+  return last;
+}
+
+Status WorkerServer::StartSession() {
+  coord::SessionOptions so;
+  so.ttl_seconds = options_.keepalive_ttl_s;
+  so.on_lost = [name = options_.name](const Status& s) {
+    LogError("dm-worker {}: keepalive lease lost: {}; stopping subtasks", name, s.ToString());
+  };
+  DM_ASSIGN_OR_RETURN(auto session, coord::Session::Create(client_.get(), so));
+  ha::WorkerInfo info{options_.name, advertise_,
+                      std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count()};
+  DM_RETURN_IF_ERROR(client_->Put(ha::WorkerKeepAliveKey(options_.name), ha::Encode(info),
+                                  session->lease_id()).status());
+  session_ = std::move(session);
+  return Status::OK();
+}
+
+Status WorkerServer::Start() {
+  auto hp = api::SplitHostPort(options_.worker_addr);
+  if (!hp.ok()) return hp.status();
+  std::string host = hp->first == "0.0.0.0" ? "127.0.0.1" : hp->first;
+  advertise_ = options_.advertise_addr.empty() ? host + ":" + std::to_string(hp->second)
+                                               : options_.advertise_addr;
+  http_ = std::make_unique<api::HttpServer>();
+  http_->Route("GET", "/status", [this](const api::HttpRequest&) {
+    return api::HttpResponse{200, json{{"name", options_.name}, {"version", "dm-cpp 0.1"}}.dump()};
+  });
+  http_->Route("GET", "/api/v1/worker/status", [this](const api::HttpRequest&) {
+    json j;
+    reconciler_.StatusJson(&j);
+    j["name"] = options_.name;
+    return api::HttpResponse{200, j.dump()};
+  });
+  DM_RETURN_IF_ERROR(http_->Listen(hp->first, hp->second));
+  DM_RETURN_IF_ERROR(Register());
+  DM_RETURN_IF_ERROR(ConnectEtcd());
+  DM_RETURN_IF_ERROR(StartSession());
+  loop_ = std::jthread([this](std::stop_token st) { Loop(st); });
+  LogInfo("dm-worker {} serving on {}, keepalive TTL {} s", options_.name, advertise_,
+          options_.keepalive_ttl_s);
+  return Status::OK();
+}
+
+void WorkerServer::Stop() {
+  if (loop_.joinable()) {
+    loop_.request_stop();
+    loop_.join();
+  }
+  reconciler_.StopAll();
+  if (http_) http_->Stop();
+  if (session_) (void)session_->Close();  // the keepalive key goes with the lease
+  session_.reset();
+  client_.reset();
+}
+
+Status WorkerServer::ReconcileOnce() {
+  DesiredState d;
+  DM_ASSIGN_OR_RETURN(auto bound, client_->Get(ha::BoundWorkerKey(options_.name)));
+  if (bound) {
+    DM_ASSIGN_OR_RETURN(ha::SourceBound b, ha::DecodeSourceBound(bound->value));
+    DM_ASSIGN_OR_RETURN(auto src, client_->Get(ha::SourceConfigKey(b.source)));
+    if (src) {
+      d.source = b.source;
+      d.source_config = src->value;
+      std::string prefix = ha::EncodeKey(ha::kSubTaskConfigPrefix, {b.source}) + "/";
+      DM_ASSIGN_OR_RETURN(auto cfgs, client_->GetPrefix(prefix));
+      std::string stage_prefix = ha::EncodeKey(ha::kSubTaskStagePrefix, {b.source}) + "/";
+      DM_ASSIGN_OR_RETURN(auto stages, client_->GetPrefix(stage_prefix));
+      for (const auto& kv : cfgs.kvs) {
+        auto parts = ha::DecodeKey(ha::kSubTaskConfigPrefix, kv.key);
+        if (parts && parts->size() == 2) d.subtasks[(*parts)[1]].config = kv.value;
+      }
+      for (const auto& kv : stages.kvs) {
+        auto parts = ha::DecodeKey(ha::kSubTaskStagePrefix, kv.key);
+        auto st = ha::DecodeSubTaskStage(kv.value);
+        if (parts && parts->size() == 2 && st.ok() && d.subtasks.count((*parts)[1])) {
+          d.subtasks[(*parts)[1]].expect = st->expect;
+        }
+      }
+    }
+  }
+  return reconciler_.Apply(d);
+}
+
+void WorkerServer::Loop(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    if (!session_ || !session_->Alive()) {
+      reconciler_.StopAll();
+      session_.reset();
+      Status s = StartSession();
+      if (!s.ok()) {
+        LogWarn("dm-worker {}: cannot renew its keepalive: {}; retrying", options_.name, s.ToString());
+      } else {
+        LogInfo("dm-worker {}: keepalive restored", options_.name);
+      }
+    } else if (Status s = ReconcileOnce(); !s.ok()) {
+      LogWarn("dm-worker {}: reconcile: {}", options_.name, s.ToString());
+    }
+    for (int i = 0; i < options_.reconcile_interval_ms / 50 && !stop.stop_requested(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+}
+
+}  // namespace dm::worker

@@ -1,0 +1,69 @@
+#pragma once
+// WorkerServer: one dm-worker. It registers with a master, keeps a leased keepalive key in
+// etcd (its liveness for the scheduler), and reconciles its subtasks towards the desired
+// state of the source bound to it. When its etcd session is lost it stops every subtask
+// (it may be partitioned while another worker takes the source over) and keeps trying to
+// come back. Serves its status over HTTP on --worker-addr.
+//
+// Threads (owned, joined by Stop()): the HTTP server's, the reconcile loop.
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "dm/base/status.h"
+#include "dm/worker/reconciler.h"
+
+namespace dm::coord {
+class EtcdClient;
+class Session;
+}  // namespace dm::coord
+namespace dm::api {
+class HttpServer;
+}
+
+namespace dm::worker {
+
+struct WorkerOptions {
+  std::string name = "dm-worker";
+  std::string worker_addr = ":8262";
+  std::string advertise_addr;          // default: worker_addr (0.0.0.0 -> 127.0.0.1)
+  std::vector<std::string> join;       // master addresses
+  int keepalive_ttl_s = 60;
+  std::string relay_dir = "relay_log";
+  int reconcile_interval_ms = 500;
+  int register_timeout_s = 60;
+};
+
+// The units this build provides, wired from the source and task configs.
+Result<std::unique_ptr<unit::SubTask>> BuildSubTask(const std::string& source_config,
+                                                    const std::string& task,
+                                                    const std::string& task_config);
+
+class WorkerServer {
+ public:
+  explicit WorkerServer(WorkerOptions options);
+  ~WorkerServer();
+  Status Start();
+  void Stop();
+  const std::string& advertise_addr() const { return advertise_; }
+
+ private:
+  Status Register();
+  Status ConnectEtcd();
+  Status StartSession();
+  void Loop(std::stop_token stop);
+  Status ReconcileOnce();
+
+  const WorkerOptions options_;
+  std::string advertise_;
+  std::unique_ptr<api::HttpServer> http_;
+  std::unique_ptr<coord::EtcdClient> client_;
+  std::unique_ptr<coord::Session> session_;  // touched by the loop thread only after Start
+  Reconciler reconciler_;
+  std::jthread loop_;
+};
+
+}  // namespace dm::worker
