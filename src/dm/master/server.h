@@ -44,7 +44,7 @@ struct MasterOptions {
   std::string etcd_client_addr;             // default: master host, master port + 1000
   std::vector<std::string> etcd_endpoints;  // external etcd instead of an embedded member
   std::string etcd_binary = "etcd";
-  int election_ttl_s = 10;                  // leader key lease
+  int election_ttl_s = 5;                   // leader key lease: failover within ~TTL
   int schedule_interval_ms = 500;
   std::string secret_key_path;              // AES key for dmctl encrypt / passwords
 };
