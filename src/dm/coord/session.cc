@@ -39,29 +39,41 @@ struct Session::State {
   std::once_flag stop_once;
   std::jthread thread;  // last
 
-  // Ends the session with `status` (first caller wins). Returns true if this call ended it.
-  bool End(Status status) {
+  // Marks the session ended (first caller wins). Returns true if this call ended it; the
+  // caller must then Fulfill().
+  bool Claim() {
     {
       std::lock_guard<std::mutex> lock(mu);
       if (ended) return false;
       ended = true;
     }
     alive.store(false);
-    done_promise.set_value(std::move(status));
+    return true;
+  }
+  void Fulfill(Status status) { done_promise.set_value(std::move(status)); }
+
+  // Ends the session with `status` (first caller wins). Returns true if this call ended it.
+  bool End(Status status) {
+    if (!Claim()) return false;
+    Fulfill(std::move(status));
     return true;
   }
 
+  // Loss: on_lost runs before Done() becomes ready, so whoever waits on Done() sees the
+  // callback's effects.
   void Lost(Status why) {
     LogWarn("{}", why.ToString());
-    if (!End(why)) return;
-    if (!options.on_lost) return;
-    try {
-      options.on_lost(why);
-    } catch (const std::exception& e) {
-      LogError("etcd session lease {:x}: on_lost threw: {}", lease, e.what());
-    } catch (...) {
-      LogError("etcd session lease {:x}: on_lost threw", lease);
+    if (!Claim()) return;
+    if (options.on_lost) {
+      try {
+        options.on_lost(why);
+      } catch (const std::exception& e) {
+        LogError("etcd session lease {:x}: on_lost threw: {}", lease, e.what());
+      } catch (...) {
+        LogError("etcd session lease {:x}: on_lost threw", lease);
+      }
     }
+    Fulfill(std::move(why));
   }
 
   // Sleeps until `t` or stop; returns false on stop.
