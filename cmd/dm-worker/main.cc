@@ -1,10 +1,10 @@
 // dm-worker: flags and wiring only (DM's flags; see docs/control-plane.md).
-#include <csignal>
 #include <iostream>
 #include <sstream>
 
 #include <CLI/CLI.hpp>
 
+#include "dm/base/daemon.h"
 #include "dm/base/log.h"
 #include "dm/worker/server.h"
 
@@ -42,12 +42,7 @@ int main(int argc, char** argv) {
               << std::endl;
     return 2;
   }
-  dm::LogLevel level;
-  if (auto s = dm::ParseLogLevel(log_level, &level); !s.ok()) {
-    std::cerr << s.ToString() << std::endl;
-    return 2;
-  }
-  if (auto s = dm::InitLogging(level, log_file); !s.ok()) {
+  if (auto s = dm::InitDaemonLogging(log_level, log_file); !s.ok()) {
     std::cerr << s.ToString() << std::endl;
     return 2;
   }
@@ -55,19 +50,14 @@ int main(int argc, char** argv) {
   for (std::string item; std::getline(ss, item, ',');) {
     if (!item.empty()) o.join.push_back(item);
   }
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  dm::BlockTerminationSignals();  // threads inherit the mask: signals go to the wait below
   dm::worker::WorkerServer server(o);
   if (auto s = server.Start(); !s.ok()) {
     dm::LogError("dm-worker {} failed to start: {}", o.name, s.ToString());
     std::cerr << "dm-worker: " << s.ToString() << std::endl;
     return 1;
   }
-  int sig = 0;
-  sigwait(&set, &sig);
+  int sig = dm::WaitForTerminationSignal();
   dm::LogInfo("dm-worker {} stopping (signal {})", o.name, sig);
   server.Stop();
   return 0;

@@ -66,6 +66,21 @@ Status ReadFile(const std::string& path, std::string* out) {
   return Status::OK();
 }
 
+// The value of a top-level `key:` line of a YAML file (dmctl accepts a config file where
+// DM accepts a name, and only needs that one field from it).
+std::string TopLevelValue(const std::string& yaml, const std::string& key) {
+  std::stringstream ss(yaml);
+  std::string line;
+  while (std::getline(ss, line)) {
+    if (line.rfind(key + ":", 0) != 0) continue;
+    std::string v = line.substr(key.size() + 1);
+    v.erase(0, v.find_first_not_of(" \t\"'"));
+    v.erase(v.find_last_not_of(" \t\"'\r") + 1);
+    return v;
+  }
+  return "";
+}
+
 int Print(const json& j) {
   std::cout << j.dump(4) << std::endl;
   return j.value("result", true) ? 0 : 1;
@@ -130,16 +145,7 @@ void Define(CLI::App& app, Args& a, std::function<int()>& run) {
         for (auto id : rest) {
           std::string yaml;
           if (access(id.c_str(), R_OK) == 0 && ReadFile(id, &yaml).ok()) {
-            // A config file: its source-id line names the source.
-            std::stringstream ss(yaml);
-            std::string line;
-            while (std::getline(ss, line)) {
-              if (line.rfind("source-id:", 0) == 0) {
-                id = line.substr(10);
-                id.erase(0, id.find_first_not_of(" \t\"'"));
-                id.erase(id.find_last_not_of(" \t\"'\r") + 1);
-              }
-            }
+            if (std::string v = TopLevelValue(yaml, "source-id"); !v.empty()) id = v;
           }
           json r = Call("DELETE", "/api/v1/sources/" + Encode(id));
           if (!r.value("result", false)) all["result"] = false;
@@ -195,15 +201,7 @@ void Define(CLI::App& app, Args& a, std::function<int()>& run) {
         std::string task = a.positional[0];
         std::string yaml;
         if (task.ends_with(".yaml") && ReadFile(task, &yaml).ok()) {
-          std::stringstream ss(yaml);
-          std::string line;
-          while (std::getline(ss, line)) {
-            if (line.rfind("name:", 0) == 0) {
-              task = line.substr(5);
-              task.erase(0, task.find_first_not_of(" \t\"'"));
-              task.erase(task.find_last_not_of(" \t\"'\r") + 1);
-            }
-          }
+          if (std::string v = TopLevelValue(yaml, "name"); !v.empty()) task = v;
         }
         json body = {{"source_name_list", a.sources}};
         if (opname == "stop-task") return Print(Call("DELETE", "/api/v1/tasks/" + Encode(task), body));

@@ -526,6 +526,22 @@ std::string CheckReport::Summary() const {
   return s;
 }
 
+CheckOptions MakeCheckOptions(const spec::SourceSpec& source, const spec::TaskSpec& task,
+                              const spec::InstanceSpec& instance) {
+  CheckOptions o;
+  o.source_id = source.id;
+  o.upstream = source.from;
+  o.downstream = task.target;
+  o.mode = task.mode;
+  o.ignore_items = task.ignore_checking_items;
+  o.dump_threads = task.dump_threads;
+  o.load_threads = task.load_threads;
+  o.schemas = task.schemas;
+  o.meta_position = instance.meta_position;
+  o.meta_gtid = instance.meta_gtid;
+  return o;
+}
+
 CheckReport RunChecks(const CheckOptions& options) { return Runner(options).Run(); }
 
 std::unique_ptr<unit::Unit> NewCheckUnit(CheckOptions options) {

@@ -21,6 +21,7 @@
 
 #include "dm/gtid/location.h"
 #include "dm/mysql/connection.h"
+#include "dm/spec/spec.h"
 #include "dm/unit/unit.h"
 
 namespace dm::checker {
@@ -59,6 +60,10 @@ struct CheckReport {
   // One line per failed/warned item, for errors and logs.
   std::string Summary() const;
 };
+
+// The precheck of `task` for one of its sources.
+CheckOptions MakeCheckOptions(const spec::SourceSpec& source, const spec::TaskSpec& task,
+                              const spec::InstanceSpec& instance);
 
 // Runs every applicable item. Never fails as a whole: an unreachable database becomes a
 // failed item naming host:port and the server's message.

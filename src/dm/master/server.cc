@@ -522,17 +522,7 @@ bool Precheck(const spec::TaskSpec& task, const std::map<std::string, std::strin
       *error = src.status().ToString();
       return false;
     }
-    checker::CheckOptions o;
-    o.source_id = inst.source_id;
-    o.upstream = src->from;
-    o.downstream = task.target;
-    o.mode = task.mode;
-    o.ignore_items = task.ignore_checking_items;
-    o.dump_threads = task.dump_threads;
-    o.load_threads = task.load_threads;
-    o.schemas = task.schemas;
-    o.meta_position = inst.meta_position;
-    o.meta_gtid = inst.meta_gtid;
+    checker::CheckOptions o = checker::MakeCheckOptions(*src, task, inst);
     checker::CheckReport rep = checker::RunChecks(o);
     json j;
     rep.ToJson(&j);

@@ -32,17 +32,7 @@ Result<std::unique_ptr<unit::SubTask>> BuildSubTask(const std::string& source_co
   std::vector<std::unique_ptr<unit::Unit>> units;
   for (unit::UnitType type : unit::UnitsForMode(t.mode)) {
     if (type == unit::UnitType::kCheck) {
-      checker::CheckOptions o;
-      o.source_id = src.id;
-      o.upstream = src.from;
-      o.downstream = t.target;
-      o.mode = t.mode;
-      o.ignore_items = t.ignore_checking_items;
-      o.dump_threads = t.dump_threads;
-      o.load_threads = t.load_threads;
-      o.schemas = t.schemas;
-      o.meta_position = inst->meta_position;
-      o.meta_gtid = inst->meta_gtid;
+      checker::CheckOptions o = checker::MakeCheckOptions(src, t, *inst);
       units.push_back(checker::NewCheckUnit(std::move(o)));
       continue;
     }
