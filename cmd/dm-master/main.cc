@@ -6,6 +6,7 @@
 
 #include "dm/base/daemon.h"
 #include "dm/base/log.h"
+#include "dm/config/server_config.h"
 #include "dm/master/server.h"
 
 namespace {
@@ -19,20 +20,7 @@ std::vector<std::string> Split(const std::string& s) {
   return out;
 }
 
-constexpr const char* kSample = R"(# dm-master sample config (TOML), DM-compatible keys
-name = "master1"
-master-addr = ":8261"
-advertise-addr = "127.0.0.1:8261"
-peer-urls = "http://127.0.0.1:8291"
-advertise-peer-urls = "http://127.0.0.1:8291"
-initial-cluster = "master1=http://127.0.0.1:8291"
-# join = "127.0.0.1:8261"
-data-dir = "default.master1"
-log-level = "info"
-log-file = ""
-# ours: where the embedded etcd member serves clients (default: master port + 1000)
-# etcd-client-addr = "127.0.0.1:9261"
-)";
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -63,13 +51,32 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (sample) {
-    std::cout << kSample;
+    std::cout << dm::config::SampleMasterConfig();
     return 0;
   }
   if (!config.empty()) {
-    std::cerr << "dm-master: --config (TOML) is not supported by this build yet; use flags"
-              << std::endl;
-    return 2;
+    // DM's TOML file; flags given on the command line override it.
+    auto cfg = dm::config::LoadMasterConfigFile(config);
+    if (!cfg.ok()) {
+      std::cerr << "dm-master: " << cfg.status().ToString() << std::endl;
+      return 2;
+    }
+    auto given = [&](const char* flag) { return app.get_option(flag)->count() > 0; };
+    auto take = [&](const char* flag, std::string& field, const std::string& value) {
+      if (!given(flag) && !value.empty()) field = value;
+    };
+    take("--name", o.name, cfg->name);
+    take("--master-addr", o.master_addr, cfg->master_addr);
+    take("--advertise-addr", o.advertise_addr, cfg->advertise_addr);
+    take("--data-dir", o.data_dir, cfg->data_dir);
+    take("--peer-urls", o.peer_urls, cfg->peer_urls);
+    take("--advertise-peer-urls", o.advertise_peer_urls, cfg->advertise_peer_urls);
+    take("--initial-cluster", o.initial_cluster, cfg->initial_cluster);
+    take("--join", join, cfg->join);
+    take("--etcd-endpoints", etcd_endpoints, cfg->etcd_endpoints);
+    take("--secret-key-path", o.secret_key_path, cfg->secret_key_path);
+    take("--log-level", log_level, cfg->log_level);
+    take("--log-file", log_file, cfg->log_file);
   }
   if (auto s = dm::InitDaemonLogging(log_level, log_file); !s.ok()) {
     std::cerr << s.ToString() << std::endl;

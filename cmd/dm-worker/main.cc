@@ -6,6 +6,7 @@
 
 #include "dm/base/daemon.h"
 #include "dm/base/log.h"
+#include "dm/config/server_config.h"
 #include "dm/worker/server.h"
 
 int main(int argc, char** argv) {
@@ -17,7 +18,7 @@ int main(int argc, char** argv) {
   app.add_option("--name", o.name, "worker name, unique in the cluster")->capture_default_str();
   app.add_option("--worker-addr", o.worker_addr, "address for the status API")->capture_default_str();
   app.add_option("--advertise-addr", o.advertise_addr, "address the masters use");
-  app.add_option("--join", join, "master API addresses, comma-separated")->required();
+  app.add_option("--join", join, "master API addresses, comma-separated");
   app.add_option("--keepalive-ttl", o.keepalive_ttl_s, "seconds before a silent worker is offline")
       ->capture_default_str();
   app.add_option("--relay-dir", o.relay_dir, "relay log directory")->capture_default_str();
@@ -31,14 +32,32 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (sample) {
-    std::cout << "# dm-worker sample config (TOML), DM-compatible keys\nname = \"worker1\"\n"
-                 "worker-addr = \":8262\"\nadvertise-addr = \"127.0.0.1:8262\"\n"
-                 "join = \"127.0.0.1:8261\"\nkeepalive-ttl = 60\nrelay-dir = \"relay_log\"\n"
-                 "log-level = \"info\"\n";
+    std::cout << dm::config::SampleWorkerConfig();
     return 0;
   }
   if (!config.empty()) {
-    std::cerr << "dm-worker: --config (TOML) is not supported by this build yet; use flags"
+    // DM's TOML file; flags given on the command line override it.
+    auto cfg = dm::config::LoadWorkerConfigFile(config);
+    if (!cfg.ok()) {
+      std::cerr << "dm-worker: " << cfg.status().ToString() << std::endl;
+      return 2;
+    }
+    auto given = [&](const char* flag) { return app.get_option(flag)->count() > 0; };
+    auto take = [&](const char* flag, std::string& field, const std::string& value) {
+      if (!given(flag) && !value.empty()) field = value;
+    };
+    take("--name", o.name, cfg->name);
+    take("--worker-addr", o.worker_addr, cfg->worker_addr);
+    take("--advertise-addr", o.advertise_addr, cfg->advertise_addr);
+    take("--join", join, cfg->join);
+    take("--relay-dir", o.relay_dir, cfg->relay_dir);
+    take("--log-level", log_level, cfg->log_level);
+    take("--log-file", log_file, cfg->log_file);
+    if (!given("--keepalive-ttl")) o.keepalive_ttl_s = static_cast<int>(cfg->keepalive_ttl);
+  }
+  if (join.empty()) {
+    std::cerr << "dm-worker: --join (the masters' addresses) is required, on the command line "
+                 "or as `join` in --config"
               << std::endl;
     return 2;
   }

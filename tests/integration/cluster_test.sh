@@ -124,4 +124,34 @@ expect_error "bad task-mode" "task-mode" dmctl start-task "$DM_RUN_DIR/task-mode
 step "6. stop the task and the source"
 dmctl stop-task task1 >/dev/null || fail "stop-task"
 dmctl operate-source stop mysql-01 >/dev/null || fail "operate-source stop"
+
+step "7. encrypted passwords (dmctl encrypt) and a worker started from a TOML --config"
+mysql_exec up "CREATE USER 'dm'@'127.0.0.1' IDENTIFIED BY 's3cret!pw'; GRANT ALL ON *.* TO 'dm'@'127.0.0.1'"
+CIPHER=$(dmctl encrypt 's3cret!pw') || fail "encrypt: $CIPHER"
+[[ "$CIPHER" != *s3cret* && -n "$CIPHER" ]] || fail "encrypt output: $CIPHER"
+cat >"$DM_RUN_DIR/source2.yaml" <<YAML
+source-id: mysql-02
+from:
+  host: 127.0.0.1
+  port: $UP_PORT
+  user: dm
+  password: "$CIPHER"
+YAML
+cat >"$DM_RUN_DIR/w3.toml" <<TOML
+name = "w3"
+worker-addr = "127.0.0.1:$(free_port)"
+join = "$JOIN"
+keepalive-ttl = 3
+log-file = "$DM_RUN_DIR/w3.log"
+TOML
+$(_dm_pdeathsig) "$DM_BIN/dm-worker" --config "$DM_RUN_DIR/w3.toml" </dev/null >"$DM_RUN_DIR/w3.out" 2>&1 &
+W3_PID=$!
+_dm_register "$W3_PID" w3 "$DM_RUN_DIR/w3.log"
+three_workers() { [[ $(json_get "$(dmctl list-member --worker)" 'len(j["members"][0]["worker"]["workers"])') == 3 ]]; }
+wait_for 30 "w3 registered from its TOML config" three_workers
+out=$(dmctl operate-source create "$DM_RUN_DIR/source2.yaml") || fail "source with encrypted password: $out"
+sed 's/mysql-01/mysql-02/; s/task1/task9/' "$DM_RUN_DIR/task.yaml" >"$DM_RUN_DIR/task9.yaml"
+out=$(dmctl check-task "$DM_RUN_DIR/task9.yaml") || fail "precheck with the decrypted password: $out"
+shown=$(dmctl operate-source show -p mysql-02)
+[[ "$shown" != *"$CIPHER"* && "$shown" == *"******"* ]] || fail "password not redacted: $shown"
 echo "cluster_test: OK"

@@ -11,6 +11,7 @@
 #include "dm/checker/checker.h"
 #include "dm/coord/election.h"
 #include "dm/coord/etcd_client.h"
+#include "dm/config/encrypt.h"
 #include "dm/coord/session.h"
 #include "dm/ha/keys.h"
 #include "dm/ha/values.h"
@@ -332,6 +333,15 @@ void MasterServer::RegisterRoutes() {
              "# TYPE dm_master_leader gauge\ndm_master_leader " +
              std::string(IsLeader() ? "1" : "0") + "\n";
     return r;
+  });
+  http_->Route("POST", "/api/v1/encrypt", [this](const HttpRequest& r) {
+    auto body = ParseBody(r);
+    if (!body.ok()) return Fail(body.status());
+    auto key = config::SecretKeyFor(options_.secret_key_path);
+    if (!key.ok()) return Fail(key.status());
+    auto c = config::EncryptPassword(body->value("plaintext", ""), *key);
+    if (!c.ok()) return Fail(c.status());
+    return Json({{"result", true}, {"msg", ""}, {"ciphertext", *c}});
   });
   // Leader-only routes; followers forward them.
   auto route = [this](const std::string& method, const std::string& pattern,

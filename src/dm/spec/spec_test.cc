@@ -28,14 +28,14 @@ mysql-instances:
 }
 
 TEST(SpecTest, ClearErrors) {
-  EXPECT_NE(ParseSource("from: {host: h}").status().ToString().find("source-id"), std::string::npos);
+  EXPECT_NE(ParseSource("from: {host: h, user: u}").status().ToString().find("source-id"), std::string::npos);
   EXPECT_NE(ParseSource("source-id: a\nfrom: {host: h, port: abc, user: u}").status().ToString().find("port"),
             std::string::npos);
   EXPECT_NE(ParseTask("name: t\ntask-mode: fulll\ntarget-database: {host: h, user: u}\nmysql-instances: [{source-id: a}]")
                 .status().ToString().find("task-mode"),
             std::string::npos);
-  EXPECT_NE(ParseTask("name: t\ntarget-database: {host: h, user: u}\nmysql-instances: [{source-id: a}, {source-id: a}]")
-                .status().ToString().find("twice"),
+  EXPECT_NE(ParseTask("name: t\ntask-mode: all\ntarget-database: {host: h, user: u}\nmysql-instances: [{source-id: a}, {source-id: a}]")
+                .status().ToString().find("already used"),
             std::string::npos);
   EXPECT_NE(ParseTask("[1,2").status().ToString().find("malformed"), std::string::npos);
 }
