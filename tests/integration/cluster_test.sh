@@ -154,4 +154,9 @@ sed 's/mysql-01/mysql-02/; s/task1/task9/' "$DM_RUN_DIR/task.yaml" >"$DM_RUN_DIR
 out=$(dmctl check-task "$DM_RUN_DIR/task9.yaml") || fail "precheck with the decrypted password: $out"
 shown=$(dmctl operate-source show -p mysql-02)
 [[ "$shown" != *"$CIPHER"* && "$shown" == *"******"* ]] || fail "password not redacted: $shown"
+step "8. a new master joins the running cluster (--join)"
+start_dm_master m4 "" --join "$JOIN"
+four() { [[ $(json_get "$(dmctl list-member --master)" 'len(j["members"][0]["master"]["masters"])') == 4 ]]; }
+wait_for 60 "m4 joined the cluster" four
+DM_MASTERS="$M4_ADDR" dmctl operate-source show >/dev/null || fail "dmctl through the joined master"
 echo "cluster_test: OK"
