@@ -1,27 +1,14 @@
 // dm-master: flags and wiring only (DM's flags; see docs/control-plane.md).
 #include <iostream>
-#include <sstream>
 
 #include <CLI/CLI.hpp>
 
 #include "dm/base/daemon.h"
 #include "dm/base/log.h"
+#include "dm/base/text.h"
 #include "dm/config/server_config.h"
 #include "dm/master/server.h"
 
-namespace {
-std::vector<std::string> Split(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
-
-
-}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"dm-master: the brain of a dm cluster (TiDB DM compatible)"};
@@ -82,8 +69,8 @@ int main(int argc, char** argv) {
     std::cerr << s.ToString() << std::endl;
     return 2;
   }
-  o.join = Split(join);
-  o.etcd_endpoints = Split(etcd_endpoints);
+  o.join = dm::SplitList(join);
+  o.etcd_endpoints = dm::SplitList(etcd_endpoints);
   dm::BlockTerminationSignals();  // threads inherit the mask: signals go to the wait below
   dm::master::MasterServer server(o);
   if (auto s = server.Start(); !s.ok()) {

@@ -1,11 +1,11 @@
 // dm-worker: flags and wiring only (DM's flags; see docs/control-plane.md).
 #include <iostream>
-#include <sstream>
 
 #include <CLI/CLI.hpp>
 
 #include "dm/base/daemon.h"
 #include "dm/base/log.h"
+#include "dm/base/text.h"
 #include "dm/config/server_config.h"
 #include "dm/worker/server.h"
 
@@ -65,10 +65,7 @@ int main(int argc, char** argv) {
     std::cerr << s.ToString() << std::endl;
     return 2;
   }
-  std::stringstream ss(join);
-  for (std::string item; std::getline(ss, item, ',');) {
-    if (!item.empty()) o.join.push_back(item);
-  }
+  o.join = dm::SplitList(join);
   dm::BlockTerminationSignals();  // threads inherit the mask: signals go to the wait below
   dm::worker::WorkerServer server(o);
   if (auto s = server.Start(); !s.ok()) {

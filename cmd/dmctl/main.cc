@@ -17,6 +17,7 @@
 
 #include "dm/api/http.h"
 #include "dm/base/status.h"
+#include "dm/base/text.h"
 
 namespace {
 
@@ -25,15 +26,6 @@ using nlohmann::json;
 
 std::vector<std::string> g_masters;
 
-std::vector<std::string> SplitList(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
 
 // Calls the first master that answers. Returns the JSON body, or an error JSON.
 json Call(const std::string& method, const std::string& path, const json& body = json()) {
@@ -79,6 +71,16 @@ std::string TopLevelValue(const std::string& yaml, const std::string& key) {
     return v;
   }
   return "";
+}
+
+// Folds one source's answer into the combined operate-source output.
+void Merge(json& all, const json& r) {
+  if (!r.value("result", false)) all["result"] = false;
+  if (r.contains("sources")) {
+    for (const auto& s : r["sources"]) all["sources"].push_back(s);
+  } else {
+    all["msg"] = r.value("msg", "");
+  }
 }
 
 int Print(const json& j) {
@@ -128,14 +130,8 @@ void Define(CLI::App& app, Args& a, std::function<int()>& run) {
         for (const auto& f : rest) {
           std::string yaml;
           if (Status s = ReadFile(f, &yaml); !s.ok()) return Fail(s.ToString());
-          json r = op == "create" ? Call("POST", "/api/v1/sources", {{"yaml", yaml}})
-                                  : Call("PUT", "/api/v1/sources", {{"yaml", yaml}});
-          if (!r.value("result", false)) all["result"] = false;
-          if (r.contains("sources")) {
-            for (auto& s : r["sources"]) all["sources"].push_back(s);
-          } else {
-            all["msg"] = r.value("msg", "");
-          }
+          Merge(all, op == "create" ? Call("POST", "/api/v1/sources", {{"yaml", yaml}})
+                                    : Call("PUT", "/api/v1/sources", {{"yaml", yaml}}));
         }
         return Print(all);
       }
@@ -147,13 +143,7 @@ void Define(CLI::App& app, Args& a, std::function<int()>& run) {
           if (access(id.c_str(), R_OK) == 0 && ReadFile(id, &yaml).ok()) {
             if (std::string v = TopLevelValue(yaml, "source-id"); !v.empty()) id = v;
           }
-          json r = Call("DELETE", "/api/v1/sources/" + Encode(id));
-          if (!r.value("result", false)) all["result"] = false;
-          if (r.contains("sources")) {
-            for (auto& s : r["sources"]) all["sources"].push_back(s);
-          } else {
-            all["msg"] = r.value("msg", "");
-          }
+          Merge(all, Call("DELETE", "/api/v1/sources/" + Encode(id)));
         }
         return Print(all);
       }
@@ -301,7 +291,7 @@ int RunOnce(const std::vector<std::string>& words, const std::string& master_fla
   if (addr.empty()) {
     if (const char* env = std::getenv("DM_MASTER_ADDR")) addr = env;
   }
-  g_masters = SplitList(addr);
+  g_masters = dm::SplitList(addr);
   if (g_masters.empty()) return Fail("no master address; use --master-addr host:port or set DM_MASTER_ADDR");
   return run ? run() : 0;
 }

@@ -46,3 +46,18 @@ TEST(ResultTest, AssignOrReturn) {
 
 }  // namespace
 }  // namespace dm
+
+#include "dm/base/text.h"
+
+namespace dm {
+namespace {
+
+TEST(TextTest, SplitTrimQuote) {
+  EXPECT_EQ(SplitList(" a, b,,c ,"), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_TRUE(SplitList("").empty());
+  EXPECT_EQ(TrimSpace("\t x \n"), "x");
+  EXPECT_EQ(QuoteInput(std::string(300, 'y')).size(), 200u + 2 + std::string("...(300 bytes)").size());
+}
+
+}  // namespace
+}  // namespace dm

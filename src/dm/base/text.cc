@@ -15,6 +15,18 @@ std::string QuoteInput(std::string_view text) {
   return out;
 }
 
+std::vector<std::string> SplitList(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  while (!s.empty()) {
+    size_t p = s.find(sep);
+    std::string_view item = TrimSpace(s.substr(0, p));
+    if (!item.empty()) out.emplace_back(item);
+    if (p == std::string_view::npos) break;
+    s.remove_prefix(p + 1);
+  }
+  return out;
+}
+
 std::string_view TrimSpace(std::string_view s) {
   while (!s.empty() && IsAsciiSpace(s.front())) s.remove_prefix(1);
   while (!s.empty() && IsAsciiSpace(s.back())) s.remove_suffix(1);

@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace dm {
 
@@ -11,6 +12,9 @@ namespace dm {
 std::string QuoteInput(std::string_view text);
 
 inline bool IsAsciiSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// "a,b,,c" -> {"a", "b", "c"}: comma-separated flag values (addresses, names).
+std::vector<std::string> SplitList(std::string_view s, char sep = ',');
 
 // `s` without leading and trailing ASCII whitespace.
 std::string_view TrimSpace(std::string_view s);
