@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -56,8 +57,8 @@ Exit status: 0 on success, 1 on a decoding or connection error (message on stder
 
 struct Summary {
   uint64_t events = 0, bytes = 0, rows = 0, transactions = 0;
-  std::map<std::string, uint64_t> by_type;
-  std::map<std::string, std::map<std::string, uint64_t>> by_table;  // table -> kind -> rows
+  std::array<uint64_t, 256> by_type{};  // indexed by event type code
+  std::map<std::string, std::array<uint64_t, 3>> by_table;  // "db.table" -> insert/update/delete
 };
 
 class Printer {
@@ -73,14 +74,18 @@ class Printer {
     if (summary_) {
       ++s_.events;
       s_.bytes += h.event_size;
-      ++s_.by_type[std::string(EventTypeName(h.type))];
+      ++s_.by_type[static_cast<uint8_t>(h.type)];
       if (auto* r = e.As<RowsEvent>(); r && r->table) {
         RowReader reader(*r);
         uint64_t n = 0;
         while (reader.Next(&a_, &b_)) ++n;
         DM_RETURN_IF_ERROR(reader.status());
-        static constexpr const char* kKinds[] = {"insert", "update", "delete"};
-        s_.by_table[r->table->schema + "." + r->table->table][kKinds[int(r->kind)]] += n;
+        // Rows events of one statement share their TableMap: look the counters up once.
+        if (r->table != last_table_) {
+          last_table_ = r->table;
+          last_counts_ = &s_.by_table[r->table->schema + "." + r->table->table];
+        }
+        (*last_counts_)[static_cast<int>(r->kind)] += n;
         s_.rows += n;
       }
     } else {
@@ -114,7 +119,11 @@ class Printer {
     }
     o += ",\"event_types\":{";
     bool first = true;
-    for (auto& [k, v] : s_.by_type) {
+    std::map<std::string, uint64_t> types;  // by name, for a stable output order
+    for (size_t t = 0; t < s_.by_type.size(); ++t) {
+      if (s_.by_type[t]) types[std::string(EventTypeName(static_cast<EventType>(t)))] += s_.by_type[t];
+    }
+    for (auto& [k, v] : types) {
       if (!first) o += ",";
       first = false;
       AppendJsonString(k, &o);
@@ -123,15 +132,17 @@ class Printer {
     o += "},\"tables\":{";
     first = true;
     for (auto& [t, kinds] : s_.by_table) {
+      static constexpr const char* kKinds[] = {"insert", "update", "delete"};
       if (!first) o += ",";
       first = false;
       AppendJsonString(t, &o);
       o += ":{";
       bool f2 = true;
-      for (auto& [k, v] : kinds) {
+      for (int k = 0; k < 3; ++k) {
+        if (!kinds[k]) continue;
         if (!f2) o += ",";
         f2 = false;
-        o += "\"" + k + "\":" + std::to_string(v);
+        o += "\"" + std::string(kKinds[k]) + "\":" + std::to_string(kinds[k]);
       }
       o += "}";
     }
@@ -147,6 +158,8 @@ class Printer {
   EventJsonWriter writer_;
   TrxBoundaryTracker trx_;
   Summary s_;
+  std::shared_ptr<const TableMap> last_table_;
+  std::array<uint64_t, 3>* last_counts_ = nullptr;
   std::vector<Value> a_, b_;
 };
 
