@@ -361,33 +361,47 @@ Result<WorkerConfig> LoadWorkerConfigFile(const std::string& path) {
   return ParseWorkerConfig(text, path);
 }
 
+namespace {
+
+// Shared by MasterConfig/WorkerConfig::Adjust: validates `addr` (the listen address
+// under `key`) and derives or validates the advertise address as DM does.
+Status AdjustAdvertise(std::string_view key, const std::string& addr, std::string_view example,
+                       std::string_view reachable_by, std::string* advertise_addr,
+                       bool require_port) {
+  std::string host, port;
+  if (!SplitHostPort(addr, &host, &port)) {
+    return Invalid(key, "invalid address " + QuoteValue(addr) + "; use `host:port` or `:port`, e.g. `" +
+                            std::string(example) + "`");
+  }
+  if (advertise_addr->empty()) {
+    if (host.empty() || host == "0.0.0.0" || (require_port && port.empty())) {
+      return Invalid(key, std::string(key) + " " + QuoteValue(addr) +
+                              " must include a host other than 0.0.0.0 when advertise-addr is "
+                              "not set; set advertise-addr to " + std::string(reachable_by));
+    }
+    *advertise_addr = addr;
+    return Status::OK();
+  }
+  *advertise_addr = UnwrapScheme(*advertise_addr);
+  if (!SplitHostPort(*advertise_addr, &host, &port) || host.empty() || host == "0.0.0.0" ||
+      port.empty()) {
+    return Invalid("advertise-addr", "invalid advertise-addr " + QuoteValue(*advertise_addr) +
+                                         "; use a reachable `host:port` (not 0.0.0.0)");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 Status MasterConfig::Adjust(std::vector<std::string>* warnings) {
   auto warn = [&](std::string w) {
     if (warnings) warnings->push_back(std::move(w));
   };
   DM_RETURN_IF_ERROR(CheckLogSettings(log_level, log_format));
   master_addr = UnwrapScheme(master_addr);
-  std::string host, port;
-  if (!SplitHostPort(master_addr, &host, &port)) {
-    return Invalid("master-addr", "invalid address " + QuoteValue(master_addr) +
-                                      "; use `host:port` or `:port`, e.g. `:8261`");
-  }
-  if (advertise_addr.empty()) {
-    if (host.empty() || host == "0.0.0.0" || port.empty()) {
-      return Invalid("master-addr",
-                     "master-addr " + QuoteValue(master_addr) +
-                         " must include a host other than 0.0.0.0 when advertise-addr is not "
-                         "set; set advertise-addr to the address other members can reach");
-    }
-    advertise_addr = master_addr;
-  } else {
-    advertise_addr = UnwrapScheme(advertise_addr);
-    if (!SplitHostPort(advertise_addr, &host, &port) || host.empty() || host == "0.0.0.0" ||
-        port.empty()) {
-      return Invalid("advertise-addr", "invalid advertise-addr " + QuoteValue(advertise_addr) +
-                                           "; use a reachable `host:port` (not 0.0.0.0)");
-    }
-  }
+  DM_RETURN_IF_ERROR(AdjustAdvertise("master-addr", master_addr, ":8261",
+                                     "the address other members can reach", &advertise_addr,
+                                     /*require_port=*/true));
   if (rpc_timeout.empty()) rpc_timeout = "30s";
   auto timeout = ParseGoDuration(rpc_timeout);
   if (!timeout.ok() || timeout->count() <= 0) {
@@ -467,27 +481,9 @@ Status MasterConfig::Adjust(std::vector<std::string>* warnings) {
 Status WorkerConfig::Adjust() {
   DM_RETURN_IF_ERROR(CheckLogSettings(log_level, log_format));
   worker_addr = UnwrapScheme(worker_addr);
-  std::string host, port;
-  if (!SplitHostPort(worker_addr, &host, &port)) {
-    return Invalid("worker-addr", "invalid address " + QuoteValue(worker_addr) +
-                                      "; use `host:port` or `:port`, e.g. `:8262`");
-  }
-  if (advertise_addr.empty()) {
-    if (host.empty() || host == "0.0.0.0") {
-      return Invalid("worker-addr",
-                     "worker-addr " + QuoteValue(worker_addr) +
-                         " must include a host other than 0.0.0.0 when advertise-addr is not "
-                         "set; set advertise-addr to the address dm-master can reach");
-    }
-    advertise_addr = worker_addr;
-  } else {
-    advertise_addr = UnwrapScheme(advertise_addr);
-    if (!SplitHostPort(advertise_addr, &host, &port) || host.empty() || host == "0.0.0.0" ||
-        port.empty()) {
-      return Invalid("advertise-addr", "invalid advertise-addr " + QuoteValue(advertise_addr) +
-                                           "; use a reachable `host:port` (not 0.0.0.0)");
-    }
-  }
+  DM_RETURN_IF_ERROR(AdjustAdvertise("worker-addr", worker_addr, ":8262",
+                                     "the address dm-master can reach", &advertise_addr,
+                                     /*require_port=*/false));
   if (name.empty()) name = advertise_addr;
   if (!join.empty()) join = WrapSchemes(join, !tls.ssl_ca.empty());
   if (keepalive_ttl <= 0 || relay_keepalive_ttl <= 0) {
