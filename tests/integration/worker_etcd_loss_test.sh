@@ -37,6 +37,8 @@ print(len(j["subTaskStatus"]))' "$W1_ADDR"
 has_task() { [[ $(worker_tasks) == 1 ]]; }
 no_task() { [[ $(worker_tasks) == 0 ]]; }
 wait_for 30 "t1 on w1" has_task
+metrics=$(python3 -c 'import sys, urllib.request; print(urllib.request.urlopen("http://" + sys.argv[1] + "/metrics", timeout=3).read().decode())' "$W1_ADDR")
+[[ "$metrics" == *"dm_worker_bound 1"* && "$metrics" == *'dm_worker_subtasks{stage="Paused"} 1'* ]] || fail "worker metrics: $metrics"
 echo "== kill -9 the only master (its etcd member dies with it)"
 kill9 m1
 start=$SECONDS

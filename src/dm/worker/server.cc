@@ -1,6 +1,7 @@
 #include "dm/worker/server.h"
 
 #include <chrono>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -129,6 +130,25 @@ Status WorkerServer::Start() {
     reconciler_.StatusJson(&j);
     j["name"] = options_.name;
     return api::HttpResponse{200, j.dump()};
+  });
+  http_->Route("GET", "/metrics", [this](const api::HttpRequest&) {
+    json j;
+    reconciler_.StatusJson(&j);
+    std::map<std::string, int> stages;
+    for (const auto& st : j["subTaskStatus"]) stages[st.value("stage", "Unknown")]++;
+    std::string body =
+        "# HELP dm_worker_bound 1 if a source is bound to this worker\n"
+        "# TYPE dm_worker_bound gauge\n"
+        "dm_worker_bound " + std::string(j.value("source", "").empty() ? "0" : "1") + "\n"
+        "# HELP dm_worker_subtasks subtasks on this worker by stage\n"
+        "# TYPE dm_worker_subtasks gauge\n";
+    for (const char* stage : {"New", "Running", "Paused", "Stopped", "Finished"}) {
+      body += "dm_worker_subtasks{stage=\"" + std::string(stage) + "\"} " +
+              std::to_string(stages[stage]) + "\n";
+    }
+    api::HttpResponse r{200, body};
+    r.content_type = "text/plain; version=0.0.4";
+    return r;
   });
   DM_RETURN_IF_ERROR(http_->Listen(hp->first, hp->second));
   DM_RETURN_IF_ERROR(Register());
