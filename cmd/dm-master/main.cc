@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cmd/common/daemon_flags.h"
 #include "dm/base/daemon.h"
 #include "dm/base/log.h"
 #include "dm/base/text.h"
@@ -13,9 +14,8 @@
 int main(int argc, char** argv) {
   CLI::App app{"dm-master: the brain of a dm cluster (TiDB DM compatible)"};
   dm::master::MasterOptions o;
-  std::string join, etcd_endpoints, log_file, log_level = "info", config;
-  bool version = false, sample = false;
-  app.add_option("--config", config, "TOML config file (flags override it)");
+  std::string join, etcd_endpoints;
+  dm::cmd::DaemonFlags daemon;
   app.add_option("--name", o.name, "human-readable name of this master")->capture_default_str();
   app.add_option("--master-addr", o.master_addr, "address for the API")->capture_default_str();
   app.add_option("--advertise-addr", o.advertise_addr, "address other processes use");
@@ -28,29 +28,18 @@ int main(int argc, char** argv) {
                  "where the embedded etcd serves clients (default: master port + 1000)");
   app.add_option("--etcd-endpoints", etcd_endpoints, "use this external etcd cluster instead");
   app.add_option("--secret-key-path", o.secret_key_path, "file with a hex AES-256 key");
-  app.add_option("-L,--log-level", log_level, "debug, info, warn, error")->capture_default_str();
-  app.add_option("--log-file", log_file, "log file (default stderr)");
-  app.add_flag("-V,--version", version, "print the version and exit");
-  app.add_flag("--print-sample-config", sample, "print a sample config and exit");
+  daemon.Add(app);
   CLI11_PARSE(app, argc, argv);
-  if (version) {
-    std::cout << "dm-master (dm-cpp) 0.1" << std::endl;
-    return 0;
-  }
-  if (sample) {
-    std::cout << dm::config::SampleMasterConfig();
-    return 0;
-  }
-  if (!config.empty()) {
+  if (daemon.HandleEarlyExit("dm-master", dm::config::SampleMasterConfig())) return 0;
+  if (!daemon.config.empty()) {
     // DM's TOML file; flags given on the command line override it.
-    auto cfg = dm::config::LoadMasterConfigFile(config);
+    auto cfg = dm::config::LoadMasterConfigFile(daemon.config);
     if (!cfg.ok()) {
       std::cerr << "dm-master: " << cfg.status().ToString() << std::endl;
       return 2;
     }
-    auto given = [&](const char* flag) { return app.get_option(flag)->count() > 0; };
     auto take = [&](const char* flag, std::string& field, const std::string& value) {
-      if (!given(flag) && !value.empty()) field = value;
+      dm::cmd::TakeFromConfig(app, flag, field, value);
     };
     take("--name", o.name, cfg->name);
     take("--master-addr", o.master_addr, cfg->master_addr);
@@ -62,10 +51,10 @@ int main(int argc, char** argv) {
     take("--join", join, cfg->join);
     take("--etcd-endpoints", etcd_endpoints, cfg->etcd_endpoints);
     take("--secret-key-path", o.secret_key_path, cfg->secret_key_path);
-    take("--log-level", log_level, cfg->log_level);
-    take("--log-file", log_file, cfg->log_file);
+    take("--log-level", daemon.log_level, cfg->log_level);
+    take("--log-file", daemon.log_file, cfg->log_file);
   }
-  if (auto s = dm::InitDaemonLogging(log_level, log_file); !s.ok()) {
+  if (auto s = dm::InitDaemonLogging(daemon.log_level, daemon.log_file); !s.ok()) {
     std::cerr << s.ToString() << std::endl;
     return 2;
   }

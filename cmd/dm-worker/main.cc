@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cmd/common/daemon_flags.h"
 #include "dm/base/daemon.h"
 #include "dm/base/log.h"
 #include "dm/base/text.h"
@@ -12,9 +13,8 @@
 int main(int argc, char** argv) {
   CLI::App app{"dm-worker: runs the migration of the source bound to it (TiDB DM compatible)"};
   dm::worker::WorkerOptions o;
-  std::string join, log_file, log_level = "info", config;
-  bool version = false, sample = false;
-  app.add_option("--config", config, "TOML config file (flags override it)");
+  std::string join;
+  dm::cmd::DaemonFlags daemon;
   app.add_option("--name", o.name, "worker name, unique in the cluster")->capture_default_str();
   app.add_option("--worker-addr", o.worker_addr, "address for the status API")->capture_default_str();
   app.add_option("--advertise-addr", o.advertise_addr, "address the masters use");
@@ -22,38 +22,27 @@ int main(int argc, char** argv) {
   app.add_option("--keepalive-ttl", o.keepalive_ttl_s, "seconds before a silent worker is offline")
       ->capture_default_str();
   app.add_option("--relay-dir", o.relay_dir, "relay log directory")->capture_default_str();
-  app.add_option("-L,--log-level", log_level, "debug, info, warn, error")->capture_default_str();
-  app.add_option("--log-file", log_file, "log file (default stderr)");
-  app.add_flag("-V,--version", version, "print the version and exit");
-  app.add_flag("--print-sample-config", sample, "print a sample config and exit");
+  daemon.Add(app);
   CLI11_PARSE(app, argc, argv);
-  if (version) {
-    std::cout << "dm-worker (dm-cpp) 0.1" << std::endl;
-    return 0;
-  }
-  if (sample) {
-    std::cout << dm::config::SampleWorkerConfig();
-    return 0;
-  }
-  if (!config.empty()) {
+  if (daemon.HandleEarlyExit("dm-worker", dm::config::SampleWorkerConfig())) return 0;
+  if (!daemon.config.empty()) {
     // DM's TOML file; flags given on the command line override it.
-    auto cfg = dm::config::LoadWorkerConfigFile(config);
+    auto cfg = dm::config::LoadWorkerConfigFile(daemon.config);
     if (!cfg.ok()) {
       std::cerr << "dm-worker: " << cfg.status().ToString() << std::endl;
       return 2;
     }
-    auto given = [&](const char* flag) { return app.get_option(flag)->count() > 0; };
     auto take = [&](const char* flag, std::string& field, const std::string& value) {
-      if (!given(flag) && !value.empty()) field = value;
+      dm::cmd::TakeFromConfig(app, flag, field, value);
     };
     take("--name", o.name, cfg->name);
     take("--worker-addr", o.worker_addr, cfg->worker_addr);
     take("--advertise-addr", o.advertise_addr, cfg->advertise_addr);
     take("--join", join, cfg->join);
     take("--relay-dir", o.relay_dir, cfg->relay_dir);
-    take("--log-level", log_level, cfg->log_level);
-    take("--log-file", log_file, cfg->log_file);
-    if (!given("--keepalive-ttl")) o.keepalive_ttl_s = static_cast<int>(cfg->keepalive_ttl);
+    take("--log-level", daemon.log_level, cfg->log_level);
+    take("--log-file", daemon.log_file, cfg->log_file);
+    if (!dm::cmd::GivenOnCommandLine(app, "--keepalive-ttl")) o.keepalive_ttl_s = static_cast<int>(cfg->keepalive_ttl);
   }
   if (join.empty()) {
     std::cerr << "dm-worker: --join (the masters' addresses) is required, on the command line "
@@ -61,7 +50,7 @@ int main(int argc, char** argv) {
               << std::endl;
     return 2;
   }
-  if (auto s = dm::InitDaemonLogging(log_level, log_file); !s.ok()) {
+  if (auto s = dm::InitDaemonLogging(daemon.log_level, daemon.log_file); !s.ok()) {
     std::cerr << s.ToString() << std::endl;
     return 2;
   }
