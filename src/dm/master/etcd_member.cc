@@ -27,51 +27,75 @@ std::string Advertised(const std::string& url) {
   return u;
 }
 
-// Asks the running masters for the etcd client endpoints, then adds this member.
-Result<std::string> JoinExisting(const EtcdMemberOptions& o, const std::string& peer) {
-  Status last = Status::Unavailable("no master given in --join");
-  for (const auto& m : o.join) {
-    auto r = api::HttpCall(m, "GET", "/api/v1/cluster/etcd", "", 5000);
-    if (!r.ok()) {
-      last = r.status();
-      continue;
-    }
-    if (r->status != 200) {
-      last = Status::Unavailable("master " + m + " answered " + std::to_string(r->status) + ": " +
-                                 r->body);
-      continue;
-    }
-    nlohmann::json j = nlohmann::json::parse(r->body, nullptr, false);
-    if (!j.is_object() || !j["endpoints"].is_array()) {
-      last = Status::Internal("master " + m + " sent a malformed endpoint list");
-      continue;
-    }
-    for (const auto& ep : j["endpoints"]) {
-      nlohmann::json add = {{"peerURLs", {peer}}};
-      auto a = api::HttpCall(ep.get<std::string>(), "POST", "/v3/cluster/member/add", add.dump(),
-                             10000);
-      if (!a.ok() || a->status != 200) {
-        last = a.ok() ? Status::Unavailable("etcd " + ep.get<std::string>() +
-                                            " refused member add: " + a->body)
-                      : a.status();
-        continue;
-      }
-      // initial-cluster = every member (named ones) + ourselves.
-      nlohmann::json resp = nlohmann::json::parse(a->body, nullptr, false);
-      std::string cluster;
-      for (const auto& mem : resp["members"]) {
-        std::string name = mem.value("name", "");
-        if (!mem.contains("peerURLs") || mem["peerURLs"].empty()) continue;
-        std::string purl = mem["peerURLs"][0].get<std::string>();
-        if (purl == peer) name = o.name;
-        if (name.empty()) continue;
-        cluster += (cluster.empty() ? "" : ",") + name + "=" + purl;
-      }
-      return cluster;
+// initial-cluster for a joining member: every named member plus ourselves, from a
+// member list/add response.
+std::string ClusterFromMembers(const nlohmann::json& resp, const std::string& name,
+                               const std::string& peer) {
+  std::string cluster;
+  for (const auto& mem : resp.value("members", nlohmann::json::array())) {
+    if (!mem.contains("peerURLs") || mem["peerURLs"].empty()) continue;
+    std::string purl = mem["peerURLs"][0].get<std::string>();
+    std::string n = purl == peer ? name : mem.value("name", "");
+    if (n.empty()) continue;  // another member that was added but never started
+    cluster += (cluster.empty() ? "" : ",") + n + "=" + purl;
+  }
+  return cluster;
+}
+
+bool HasPeer(const nlohmann::json& resp, const std::string& peer) {
+  for (const auto& mem : resp.value("members", nlohmann::json::array())) {
+    for (const auto& u : mem.value("peerURLs", nlohmann::json::array())) {
+      if (u.get<std::string>() == peer) return true;
     }
   }
+  return false;
+}
+
+// Asks the running masters for the etcd client endpoints, then adds this member. etcd
+// refuses a member add until every member has been connected for a few seconds ("not
+// healthy for reconfigure", e.g. right after a restart), so this retries for up to a
+// minute. It is idempotent: a member add that went through but whose answer was lost is
+// found in the member list instead of being added twice.
+Result<std::string> JoinExisting(const EtcdMemberOptions& o, const std::string& peer) {
+  Status last = Status::Unavailable("no master given in --join");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    for (const auto& m : o.join) {
+      auto r = api::HttpCall(m, "GET", "/api/v1/cluster/etcd", "", 5000);
+      if (!r.ok() || r->status != 200) {
+        last = r.ok() ? Status::Unavailable("master " + m + " answered " +
+                                            std::to_string(r->status) + ": " + r->body)
+                      : r.status();
+        continue;
+      }
+      nlohmann::json j = nlohmann::json::parse(r->body, nullptr, false);
+      if (!j.is_object() || !j["endpoints"].is_array()) {
+        last = Status::Internal("master " + m + " sent a malformed endpoint list");
+        continue;
+      }
+      for (const auto& ep_json : j["endpoints"]) {
+        const std::string ep = ep_json.get<std::string>();
+        auto list = api::HttpCall(ep, "POST", "/v3/cluster/member/list", "{}", 5000);
+        if (list.ok() && list->status == 200) {
+          nlohmann::json members = nlohmann::json::parse(list->body, nullptr, false);
+          if (members.is_object() && HasPeer(members, peer)) {
+            return ClusterFromMembers(members, o.name, peer);
+          }
+        }
+        nlohmann::json add = {{"peerURLs", {peer}}};
+        auto a = api::HttpCall(ep, "POST", "/v3/cluster/member/add", add.dump(), 10000);
+        if (a.ok() && a->status == 200) {
+          nlohmann::json resp = nlohmann::json::parse(a->body, nullptr, false);
+          if (resp.is_object()) return ClusterFromMembers(resp, o.name, peer);
+        }
+        last = a.ok() ? Status::Unavailable("etcd " + ep + " refused member add: " + a->body)
+                      : a.status();
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
   return std::move(last).WithContext("joining the cluster through " +
-                                     std::to_string(o.join.size()) + " master(s)");
+                                     std::to_string(o.join.size()) + " master(s) for 60 s");
 }
 
 }  // namespace
