@@ -10,12 +10,12 @@ PACKAGES=(
   # libraries
   libmariadb-dev zlib1g-dev libzstd-dev libssl-dev
   libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
-  libyaml-cpp-dev libtoml11-dev libcpp-httplib-dev
+  libyaml-cpp-dev libtoml11-dev libcpp-httplib-dev libre2-dev
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # servers and peers used by tests, the demo and benchmarks
-  mariadb-server mariadb-client etcd-server etcd-client
+  mariadb-server mariadb-client etcd-server etcd-client sysbench mydumper
   python3 procps iproute2
 )
 

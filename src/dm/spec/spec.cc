@@ -28,6 +28,28 @@ mysql::ConnectOptions ToConnect(const config::DbConfig& db, Scope scope) {
 
 }  // namespace
 
+Result<std::shared_ptr<const UnitContext>> BuildUnitContext(std::string_view source_yaml,
+                                                            std::string_view task_yaml) {
+  auto ctx = std::make_shared<UnitContext>();
+  DM_ASSIGN_OR_RETURN(ctx->source, config::ParseSourceConfig(source_yaml, "source config"));
+  DM_ASSIGN_OR_RETURN(ctx->task_config, config::ParseTaskConfig(task_yaml, "task config"));
+  ctx->task = ctx->task_config.name;
+  bool found = false;
+  for (const auto& inst : ctx->task_config.mysql_instances) {
+    if (inst.source_id == ctx->source.source_id) {
+      ctx->instance = inst;
+      found = true;
+    }
+  }
+  if (!found) {
+    return Status::InvalidArgument("task " + ctx->task + " has no mysql-instances entry for source " +
+                                   ctx->source.source_id);
+  }
+  ctx->from = ToConnect(ctx->source.from, Scope::kUpstream);
+  ctx->to = ToConnect(ctx->task_config.target_database, Scope::kDownstream);
+  return std::shared_ptr<const UnitContext>(std::move(ctx));
+}
+
 Result<SourceSpec> ParseSource(std::string_view yaml) {
   DM_ASSIGN_OR_RETURN(config::SourceConfig c, config::ParseSourceConfig(yaml, "source config"));
   SourceSpec s;

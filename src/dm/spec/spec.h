@@ -6,6 +6,7 @@
 // Parse errors are kInvalidArgument, scope config, naming the field and line.
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -13,6 +14,8 @@
 #include <vector>
 
 #include "dm/base/result.h"
+#include "dm/config/source_config.h"
+#include "dm/config/task_config.h"
 #include "dm/gtid/location.h"
 #include "dm/mysql/connection.h"
 #include "dm/unit/unit.h"
@@ -46,6 +49,24 @@ struct TaskSpec {
 
 Result<SourceSpec> ParseSource(std::string_view yaml);
 Result<TaskSpec> ParseTask(std::string_view yaml);
+
+// Everything a data unit (dump, load, sync) of one subtask needs: the full configs as
+// parsed by dm::config, this source's mysql-instances entry (with `resolved` unit
+// configs), and ready connection options (passwords decrypted, never to be logged).
+struct UnitContext {
+  std::string task;              // task name
+  std::string worker;            // worker name, for logs and status
+  config::SourceConfig source;
+  config::TaskConfig task_config;
+  config::MySQLInstance instance;  // task_config.mysql_instances entry for source.source_id
+  mysql::ConnectOptions from;      // upstream (scope kUpstream)
+  mysql::ConnectOptions to;        // downstream (scope kDownstream)
+};
+
+// Parses both configs and picks this source's instance; InvalidArgument if the task has
+// no mysql-instances entry for the source.
+Result<std::shared_ptr<const UnitContext>> BuildUnitContext(std::string_view source_yaml,
+                                                            std::string_view task_yaml);
 
 // `yaml` with every `password:` value replaced by "******", for status and logs.
 std::string RedactPasswords(std::string_view yaml);
