@@ -15,6 +15,8 @@
 
 #include "dm/base/result.h"
 #include "dm/config/rules.h"
+#include "dm/config/source_config.h"
+#include "dm/config/task_config.h"
 
 namespace dm::rules {
 
@@ -116,5 +118,17 @@ class ExpressionFilter {
   struct Impl;
   std::shared_ptr<const Impl> impl_;
 };
+
+// Every rule one subtask applies, compiled from the task and source configs: the
+// instance's block-allow list, routes, expression filters, and its filter-rules followed
+// by the source's `filters`. Case sensitivity: task `case-sensitive` (or the source's).
+struct RuleSet {
+  BlockAllowList block_allow;
+  TableRouter router;
+  EventFilter event_filter;
+  ExpressionFilter expression_filter;
+};
+Result<RuleSet> CompileRuleSet(const config::TaskConfig& task, const config::MySQLInstance& instance,
+                               const config::SourceConfig& source);
 
 }  // namespace dm::rules
