@@ -71,22 +71,78 @@ Status Reconciler::Apply(const DesiredState& desired) {
       st = std::shared_ptr<unit::SubTask>(std::move(created).value());
       std::lock_guard l(mu_);
       create_errors_.erase(name);
-      tasks_[name] = Entry{d.config, st};
+      Entry e{d.config, st};
+      e.acted_revision = d.stage_revision;
+      e.backoff = desired.auto_resume.backoff_min;
+      tasks_[name] = e;
     }
     const unit::Stage stage = st->stage();
     if (d.expect == ha::ExpectStage::kRunning) {
-      bool paused_by_request = stage == unit::Stage::kPaused && st->error().ok();
-      if (stage == unit::Stage::kNew || paused_by_request) {
+      if (stage == unit::Stage::kNew || (stage == unit::Stage::kPaused && st->error().ok())) {
         LogInfo("starting subtask {} of source {}", name, *desired.source);
         Status s = st->Start();
         if (!s.ok() && first_error.ok()) first_error = s;
+      } else if (stage == unit::Stage::kPaused) {
+        MaybeResumeAfterError(name, d, desired.auto_resume, *st);
+      } else if (stage == unit::Stage::kRunning) {
+        NoteRunning(name, desired.auto_resume);
       }
     } else if (d.expect == ha::ExpectStage::kPaused && stage == unit::Stage::kRunning) {
       LogInfo("pausing subtask {} of source {}", name, *desired.source);
       st->Pause();
     }
+    std::lock_guard l(mu_);
+    if (auto it = tasks_.find(name); it != tasks_.end()) it->second.acted_revision = d.stage_revision;
   }
   return first_error;
+}
+
+void Reconciler::MaybeResumeAfterError(const std::string& name, const DesiredSubTask& d,
+                                       const AutoResume& policy, unit::SubTask& st) {
+  const auto now = std::chrono::steady_clock::now();
+  const Status error = st.error();
+  bool resume = false;
+  std::string why;
+  {
+    std::lock_guard l(mu_);
+    auto it = tasks_.find(name);
+    if (it == tasks_.end()) return;
+    Entry& e = it->second;
+    e.running_since = {};
+    if (d.stage_revision != e.acted_revision) {  // resume-task by the operator
+      resume = true;
+      why = "resume-task";
+      e.backoff = policy.backoff_min;
+      e.next_resume = {};
+    } else if (policy.enable && error.IsRetryable()) {
+      if (e.next_resume == std::chrono::steady_clock::time_point{}) {
+        e.next_resume = now + e.backoff;  // first sight of this pause: wait one backoff
+      } else if (now >= e.next_resume) {
+        resume = true;
+        why = "auto-resume after " + std::to_string(e.backoff.count()) + " ms";
+        e.backoff = std::min(e.backoff * 2, policy.backoff_max);
+        e.next_resume = {};
+      }
+    }
+  }
+  if (!resume) return;
+  LogInfo("resuming subtask {} of source {} ({}); it was paused by: {}", name, st.source(), why,
+          error.ToString());
+  if (Status s = st.Start(); !s.ok()) LogWarn("resuming subtask {}: {}", name, s.ToString());
+}
+
+void Reconciler::NoteRunning(const std::string& name, const AutoResume& policy) {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard l(mu_);
+  auto it = tasks_.find(name);
+  if (it == tasks_.end()) return;
+  Entry& e = it->second;
+  e.next_resume = {};
+  if (e.running_since == std::chrono::steady_clock::time_point{}) {
+    e.running_since = now;
+  } else if (now - e.running_since >= policy.backoff_rollback) {
+    e.backoff = policy.backoff_min;  // stable again: forget past failures
+  }
 }
 
 void Reconciler::StatusJson(nlohmann::json* out) const {

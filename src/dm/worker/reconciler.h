@@ -9,12 +9,17 @@
 //   - expected Paused, here Running             -> Pause
 //   - expected Stopped, or no longer desired    -> Stop and forget
 //   - config changed (update)                   -> Stop, recreate, restore the stage
-// A subtask paused by an *error* is left paused when Running is expected: auto-resume is
-// a separate policy (it must back off), not the reconciler's job.
+// A subtask paused by an *error* while Running is expected is resumed when
+//   - the operator runs resume-task (the stage key's revision changes), or
+//   - the error is retryable and auto-resume is on (DM's TaskStatusChecker, source.yaml
+//     `checker`): after a backoff that starts at backoff-min, doubles up to backoff-max,
+//     and falls back to backoff-min once the subtask has run for backoff-rollback.
 //
 // Thread-safety: all methods are thread-safe (one mutex; subtask start/stop happen
 // outside it).
 
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -33,12 +38,21 @@ namespace dm::worker {
 struct DesiredSubTask {
   std::string config;  // task config text (YAML) from etcd
   ha::ExpectStage expect = ha::ExpectStage::kRunning;
+  int64_t stage_revision = 0;  // etcd mod_revision of the stage key: changes on every operate-task
+};
+
+struct AutoResume {  // source.yaml `checker`
+  bool enable = true;
+  std::chrono::milliseconds backoff_min{1000};
+  std::chrono::milliseconds backoff_max{5 * 60 * 1000};
+  std::chrono::milliseconds backoff_rollback{5 * 60 * 1000};
 };
 
 struct DesiredState {
   std::optional<std::string> source;  // bound source id; nullopt = not bound
   std::string source_config;          // its YAML
   std::map<std::string, DesiredSubTask> subtasks;  // by task name
+  AutoResume auto_resume;
 };
 
 // Builds a subtask (its units in task-mode order) from the source and task configs.
@@ -66,7 +80,15 @@ class Reconciler {
   struct Entry {
     std::string config;
     std::shared_ptr<unit::SubTask> subtask;
+    int64_t acted_revision = 0;  // the stage revision last acted on
+    std::chrono::milliseconds backoff{0};
+    std::chrono::steady_clock::time_point next_resume{};
+    std::chrono::steady_clock::time_point running_since{};
   };
+
+  void MaybeResumeAfterError(const std::string& name, const DesiredSubTask& d,
+                             const AutoResume& policy, unit::SubTask& st);
+  void NoteRunning(const std::string& name, const AutoResume& policy);
 
   SubTaskFactory factory_;
   mutable std::mutex mu_;

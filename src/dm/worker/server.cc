@@ -8,6 +8,7 @@
 #include "dm/api/http.h"
 #include "dm/base/log.h"
 #include "dm/checker/checker.h"
+#include "dm/config/source_config.h"
 #include "dm/coord/etcd_client.h"
 #include "dm/coord/session.h"
 #include "dm/ha/keys.h"
@@ -44,6 +45,23 @@ Result<std::unique_ptr<unit::SubTask>> BuildSubTask(const std::string& source_co
                   Scope::kConfig);
   }
   return std::make_unique<unit::SubTask>(task, src.id, std::move(units));
+}
+
+AutoResume WorkerServer::AutoResumeOf(const std::string& source_yaml) {
+  if (source_yaml != auto_resume_yaml_) {
+    auto_resume_yaml_ = source_yaml;
+    auto_resume_ = AutoResume{};
+    if (auto c = config::ParseSourceConfig(source_yaml, "source config"); c.ok()) {
+      auto ms = [](config::Duration d) {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(d);
+      };
+      auto_resume_.enable = c->checker.check_enable;
+      auto_resume_.backoff_min = ms(c->checker.backoff_min);
+      auto_resume_.backoff_max = ms(c->checker.backoff_max);
+      auto_resume_.backoff_rollback = ms(c->checker.backoff_rollback);
+    }
+  }
+  return auto_resume_;
 }
 
 WorkerServer::WorkerServer(WorkerOptions options)
@@ -181,6 +199,7 @@ Status WorkerServer::ReconcileOnce() {
     if (src) {
       d.source = b.source;
       d.source_config = src->value;
+      d.auto_resume = AutoResumeOf(src->value);
       std::string prefix = ha::EncodeKey(ha::kSubTaskConfigPrefix, {b.source}) + "/";
       DM_ASSIGN_OR_RETURN(auto cfgs, client_->GetPrefix(prefix));
       std::string stage_prefix = ha::EncodeKey(ha::kSubTaskStagePrefix, {b.source}) + "/";
@@ -194,6 +213,7 @@ Status WorkerServer::ReconcileOnce() {
         auto st = ha::DecodeSubTaskStage(kv.value);
         if (parts && parts->size() == 2 && st.ok() && d.subtasks.count((*parts)[1])) {
           d.subtasks[(*parts)[1]].expect = st->expect;
+          d.subtasks[(*parts)[1]].stage_revision = kv.mod_revision;
         }
       }
     }

@@ -56,6 +56,7 @@ class WorkerServer {
   Status StartSession();
   void Loop(std::stop_token stop);
   Status ReconcileOnce();
+  AutoResume AutoResumeOf(const std::string& source_yaml);  // cached by config text
 
   const WorkerOptions options_;
   std::string advertise_;
@@ -63,6 +64,8 @@ class WorkerServer {
   std::unique_ptr<coord::EtcdClient> client_;
   std::unique_ptr<coord::Session> session_;  // touched by the loop thread only after Start
   Reconciler reconciler_;
+  std::string auto_resume_yaml_;  // loop thread only
+  AutoResume auto_resume_;
   std::jthread loop_;
 };
 

@@ -73,10 +73,12 @@ start_dm_worker() {
   fi
   dir=$DM_RUN_DIR/$name
   mkdir -p "$dir"
+  # The worker runs in its own directory: relative paths in task configs (loader `dir`,
+  # dumped data) land there, as they would in a dm-worker's deploy directory.
   # shellcheck disable=SC2046
-  $(_dm_pdeathsig) "$DM_BIN/dm-worker" --name "$name" --worker-addr "127.0.0.1:${!port_var}" \
-    --join "$join" --relay-dir "$dir/relay" --log-file "$dir/worker.log" "$@" \
-    </dev/null >>"$dir/stdout.log" 2>&1 &
+  (cd "$dir" && exec $(_dm_pdeathsig) "$DM_BIN/dm-worker" --name "$name" \
+    --worker-addr "127.0.0.1:${!port_var}" --join "$join" --relay-dir "$dir/relay" \
+    --log-file "$dir/worker.log" "$@" </dev/null >>"$dir/stdout.log" 2>&1) &
   local pid=$!
   disown "$pid"
   _dm_register "$pid" "$name" "$dir/worker.log"
