@@ -17,6 +17,7 @@
 #include "dm/ha/values.h"
 #include "dm/master/etcd_member.h"
 #include "dm/master/placement.h"
+#include "dm/mysql/connection.h"
 #include "dm/spec/spec.h"
 
 namespace dm::master {
@@ -598,6 +599,16 @@ HttpResponse MasterServer::HandleStartTask(const HttpRequest& r) {
     return Json({{"result", false},
                  {"msg", "precheck failed; nothing was started:\n" + error},
                  {"checkResult", report.dump(4)}});
+  }
+  if (body->value("remove_meta", false)) {
+    // DM's --remove-meta: start over, forgetting every checkpoint of this task downstream.
+    auto conn = mysql::Connection::Connect(task->target);
+    if (!conn.ok()) return Fail(conn.status().WithContext("start-task --remove-meta"));
+    for (const auto& table : spec::TaskMetaTables(task->name)) {
+      Status s = (*conn)->Execute("DROP TABLE IF EXISTS " + mysql::QuoteTable(task->meta_schema, table));
+      if (!s.ok()) return Fail(s.WithContext("start-task --remove-meta"));
+    }
+    LogInfo("task {}: removed its checkpoints in {} (--remove-meta)", task->name, task->meta_schema);
   }
   auto fence = election_->fence();
   if (!fence) return Fail(Status::Unavailable("leadership is changing; retry"));

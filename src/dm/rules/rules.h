@@ -6,7 +6,9 @@
 // Patterns follow DM exactly: names with `*` / `?` wildcards (tidb util/table-rule-selector
 // semantics), `~`-prefixed RE2 regexes in block-allow lists, case-insensitive unless the
 // task/source says `case-sensitive: true`. Compile() returns kInvalidArgument naming the
-// rule and the bad pattern. Compiled objects are immutable and thread-safe.
+// rule and the bad pattern. Compiled objects are immutable and thread-safe. A
+// default-constructed object applies no rules (BlockAllowList still drops system schemas).
+// Semantics and the few deliberate differences from DM: docs/rules.md.
 
 #include <memory>
 #include <string>
@@ -29,12 +31,15 @@ struct TableRef {
 
 // block-allow-list (tidb util/filter, MySQL replicate-do/ignore-* semantics). System
 // schemas (mysql, information_schema, performance_schema, sys, metrics_schema) are
-// always filtered out, as DM does.
+// always filtered out, as DM does (also inspection_schema and dm_heartbeat, per tidb's
+// IsSystemSchema).
 class BlockAllowList {
  public:
   // `rule` may be null: allow every non-system table.
   static Result<BlockAllowList> Compile(const config::BlockAllowList* rule, bool case_sensitive);
-  // True if the whole schema may be migrated (for CREATE/DROP DATABASE).
+  // True if the whole schema may be migrated (for CREATE/DROP DATABASE). As in DM, only
+  // do-dbs / ignore-dbs decide (table lists are skipped for a table name of "");
+  // AllowTable(schema, "") is the same.
   bool AllowSchema(std::string_view schema) const;
   bool AllowTable(std::string_view schema, std::string_view table) const;
 
@@ -56,7 +61,10 @@ struct Route {
 };
 
 // routes (tidb util/table-router): table rules first, then schema rules; the first match
-// wins; no match = the table keeps its name.
+// wins; no match = the table keeps its name. Where DM would fail a table matching two
+// rules of the same level, the first in config order wins; rules with identical pattern
+// pairs are rejected by Compile. RouteTable with an empty table routes the schema only
+// (no extra columns).
 class TableRouter {
  public:
   static Result<TableRouter> Compile(const std::vector<config::RouteRule>& rules, bool case_sensitive);
@@ -78,7 +86,8 @@ class EventFilter {
                                      bool case_sensitive);
   // `event`: a canonical DM event name ("insert", "update", "delete", "create table",
   // "add column", "truncate table", ...; see config::BinlogEventTypes()). `sql`: the DDL
-  // text ("" for DML). kDo when no rule matches.
+  // text ("" for DML). kDo when no rule matches. `event` "" = a DDL DM cannot classify:
+  // only sql-pattern applies. An unknown event name yields kError (DM fails the event).
   FilterAction Filter(const TableRef& t, std::string_view event, std::string_view sql) const;
 
  private:
@@ -99,7 +108,8 @@ struct Datum {
 // expression-filter: a small SQL expression evaluator with MySQL semantics for the usual
 // operators (= <> != < <= > >= <=> AND OR NOT XOR IS [NOT] NULL IN BETWEEN LIKE REGEXP
 // + - * / DIV % and parentheses) and functions. Rows for which the expression is TRUE
-// are skipped (not migrated).
+// are skipped (not migrated). Full operator/function list, type rules and limits:
+// expr.h and docs/rules.md.
 class ExpressionFilter {
  public:
   static Result<ExpressionFilter> Compile(const std::vector<config::ExpressionFilter>& rules,

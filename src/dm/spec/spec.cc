@@ -50,6 +50,15 @@ Result<std::shared_ptr<const UnitContext>> BuildUnitContext(std::string_view sou
   return std::shared_ptr<const UnitContext>(std::move(ctx));
 }
 
+std::vector<std::string> TaskMetaTables(std::string_view task) {
+  std::vector<std::string> out;
+  for (const char* suffix : {"_syncer_checkpoint", "_loader_checkpoint", "_onlineddl",
+                             "_syncer_sharding_meta", "_validator_checkpoint"}) {
+    out.push_back(std::string(task) + suffix);
+  }
+  return out;
+}
+
 Result<SourceSpec> ParseSource(std::string_view yaml) {
   DM_ASSIGN_OR_RETURN(config::SourceConfig c, config::ParseSourceConfig(yaml, "source config"));
   SourceSpec s;

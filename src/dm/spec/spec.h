@@ -68,6 +68,10 @@ struct UnitContext {
 Result<std::shared_ptr<const UnitContext>> BuildUnitContext(std::string_view source_yaml,
                                                             std::string_view task_yaml);
 
+// The downstream tables in `meta-schema` that hold a task's progress (checkpoints of
+// every unit, online-DDL state): what `start-task --remove-meta` drops.
+std::vector<std::string> TaskMetaTables(std::string_view task);
+
 // `yaml` with every `password:` value replaced by "******", for status and logs.
 std::string RedactPasswords(std::string_view yaml);
 
