@@ -16,6 +16,7 @@ fail() { echo "cluster_test: FAIL: $*" >&2; exit 1; }
 step() { echo "== $*"; }
 
 start_mariadb up
+start_mariadb down
 for m in m1 m2 m3; do reserve_master_ports "$m"; done
 CLUSTER="m1=http://127.0.0.1:$M1_PEER_PORT,m2=http://127.0.0.1:$M2_PEER_PORT,m3=http://127.0.0.1:$M3_PEER_PORT"
 for m in m1 m2 m3; do start_dm_master "$m" "$CLUSTER"; done
@@ -40,7 +41,7 @@ YAML
 cat >"$DM_RUN_DIR/task.yaml" <<YAML
 name: task1
 task-mode: incremental
-target-database: {host: 127.0.0.1, port: $UP_PORT, user: root, password: ""}
+target-database: {host: 127.0.0.1, port: $DOWN_PORT, user: root, password: ""}
 ignore-checking-items: ["table_schema"]
 mysql-instances:
   - source-id: mysql-01

@@ -14,21 +14,10 @@ harness_init
 fail() { echo "migration_test: FAIL: $*" >&2; exit 1; }
 log() { echo "migration_test: $*"; }
 
-# checksums NAME SCHEMA...: "schema.table checksum" lines for every base table.
-checksums() {
-  local srv=$1 s t q
-  shift
-  for s in "$@"; do
-    while IFS= read -r t; do
-      [[ -n "$t" ]] || continue
-      q="\`${s//\`/\`\`}\`.\`${t//\`/\`\`}\`"
-      mysql_exec "$srv" "CHECKSUM TABLE $q" | sed "s/^/$srv:/" | cut -d: -f2-
-    done < <(mysql_exec "$srv" "SELECT TABLE_NAME FROM information_schema.TABLES
-               WHERE TABLE_SCHEMA = '$s' AND TABLE_TYPE = 'BASE TABLE' ORDER BY 1")
-  done
-}
-same_data() { [[ "$(checksums up "$@")" == "$(checksums down "$@")" ]]; }
-show_diff() { diff <(checksums up "$@") <(checksums down "$@") || true; }
+source "$ROOT/tests/integration/lib/checksum.sh"
+# same_data SCHEMA...: CHECKSUM TABLE and COUNT(*) of every table equal on both sides.
+same_data() { dm_compare_checksums "127.0.0.1:$UP_PORT" "127.0.0.1:$DOWN_PORT" "$@" 2>/dev/null; }
+show_diff() { dm_compare_checksums "127.0.0.1:$UP_PORT" "127.0.0.1:$DOWN_PORT" "$@" || true; }
 
 # status TASK PYTHON-EXPR over the first subtask status `s`.
 status() {
@@ -106,7 +95,7 @@ unit_is mig_all Sync/Running || fail "mig_all not running: $(dmctl query-status 
 dmctl stop-task mig_all >/dev/null || fail "stop-task mig_all"
 
 # ---- 2. task-mode full, worker killed in the middle of the load ----------------------------
-mysql_exec up "CREATE DATABASE bulk; CREATE TABLE bulk.nokey (a INT, b VARCHAR(40));
+mysql_exec up "CREATE DATABASE bulk; USE bulk; CREATE TABLE bulk.nokey (a INT, b VARCHAR(40));
   INSERT INTO bulk.nokey SELECT seq, CONCAT('row ', seq) FROM seq_1_to_300000;
   CREATE TABLE bulk.keyed (id BIGINT PRIMARY KEY, v VARCHAR(64));
   INSERT INTO bulk.keyed SELECT seq, REPEAT(CHAR(65 + seq % 26), 40) FROM seq_1_to_300000;"

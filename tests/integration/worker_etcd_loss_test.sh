@@ -9,6 +9,7 @@ harness_init
 fail() { echo "worker_etcd_loss_test: FAIL: $*" >&2; exit 1; }
 
 start_mariadb up
+start_mariadb down
 start_dm_master m1 ""
 export DM_MASTERS=$M1_ADDR
 lead() { dmctl list-member --leader | grep -q '"name": "m1"'; }
@@ -21,7 +22,7 @@ YAML
 cat >"$DM_RUN_DIR/task.yaml" <<YAML
 name: t1
 task-mode: incremental
-target-database: {host: 127.0.0.1, port: $UP_PORT, user: root, password: ""}
+target-database: {host: 127.0.0.1, port: $DOWN_PORT, user: root, password: ""}
 mysql-instances: [{source-id: s1}]
 YAML
 registered() { dmctl list-member --worker | grep -q '"name": "w1"'; }
@@ -38,7 +39,8 @@ has_task() { [[ $(worker_tasks) == 1 ]]; }
 no_task() { [[ $(worker_tasks) == 0 ]]; }
 wait_for 30 "t1 on w1" has_task
 metrics=$(python3 -c 'import sys, urllib.request; print(urllib.request.urlopen("http://" + sys.argv[1] + "/metrics", timeout=3).read().decode())' "$W1_ADDR")
-[[ "$metrics" == *"dm_worker_bound 1"* && "$metrics" == *'dm_worker_subtasks{stage="Paused"} 1'* ]] || fail "worker metrics: $metrics"
+stage_re='dm_worker_subtasks\{stage="(Running|Paused)"\} 1'
+[[ "$metrics" == *"dm_worker_bound 1"* && "$metrics" =~ $stage_re ]] || fail "worker metrics: $metrics"
 echo "== kill -9 the only master (its etcd member dies with it)"
 kill9 m1
 start=$SECONDS

@@ -171,6 +171,43 @@ Result<QueryResult> Connection::Query(std::string_view sql) {
   return out;
 }
 
+Status Connection::QueryStream(std::string_view sql,
+                               const std::function<Status(const RowView&)>& on_row,
+                               std::vector<std::string>* columns) {
+  if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0) {
+    return LastError("query '" + Abbrev(sql) + "' failed");
+  }
+  MYSQL_RES* res = mysql_use_result(mysql_);
+  if (res == nullptr) {
+    if (mysql_field_count(mysql_) != 0) return LastError("reading result of '" + Abbrev(sql) + "' failed");
+    return Status::OK();
+  }
+  unsigned n = mysql_num_fields(res);
+  if (columns != nullptr) {
+    columns->clear();
+    MYSQL_FIELD* fields = mysql_fetch_fields(res);
+    for (unsigned i = 0; i < n; ++i) columns->emplace_back(fields[i].name, fields[i].name_length);
+  }
+  Status cb_status;
+  while (MYSQL_ROW row = mysql_fetch_row(res)) {
+    if (!cb_status.ok()) continue;  // drain the rest so the connection stays usable
+    RowView view;
+    view.num_fields = n;
+    view.values = row;
+    view.lengths = mysql_fetch_lengths(res);
+    cb_status = on_row(view);
+  }
+  // mysql_fetch_row returns NULL both at the end and on an error.
+  Status read_status;
+  if (mysql_errno(mysql_) != 0) read_status = LastError("reading rows of '" + Abbrev(sql) + "' failed");
+  mysql_free_result(res);
+  while (mysql_next_result(mysql_) == 0) {
+    if (MYSQL_RES* extra = mysql_store_result(mysql_)) mysql_free_result(extra);
+  }
+  if (!cb_status.ok()) return cb_status;
+  return read_status;
+}
+
 Result<std::optional<std::string>> Connection::QueryValue(std::string_view sql) {
   DM_ASSIGN_OR_RETURN(QueryResult r, Query(sql));
   if (r.rows.empty() || r.rows[0].empty()) return std::optional<std::string>();

@@ -10,6 +10,7 @@
 // process sets SIGPIPE to ignored, so a write to a closed socket is an error, not a crash.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,6 +53,17 @@ struct QueryResult {
   std::vector<std::vector<std::optional<std::string>>> rows;
 };
 
+// One row of a streamed result (Connection::QueryStream): valid only during the callback.
+struct RowView {
+  unsigned num_fields = 0;
+  char** values = nullptr;               // values[i] == nullptr for SQL NULL
+  const unsigned long* lengths = nullptr;  // byte length of each value
+  bool is_null(unsigned i) const { return values[i] == nullptr; }
+  std::string_view value(unsigned i) const {
+    return values[i] == nullptr ? std::string_view() : std::string_view(values[i], lengths[i]);
+  }
+};
+
 // Maps a MySQL/MariaDB client or server errno to our error code.
 Code ClassifyMysqlErrno(unsigned err);
 
@@ -69,6 +81,16 @@ class Connection {
   Status Execute(std::string_view sql);
   // Runs a statement and returns its (single) result set.
   Result<QueryResult> Query(std::string_view sql);
+  // Runs a query and hands its rows to `on_row` one at a time as they arrive
+  // (mysql_use_result): memory stays bounded by one row whatever the result size.
+  // `columns`, if given, receives the column names before the first row. If `on_row`
+  // returns an error, the rest of the result is read and discarded (the connection stays
+  // usable) and that error is returned; a failure while reading rows (lost connection,
+  // server error mid-result) is returned naming the server and the statement.
+  // While the callback runs, no other statement may be sent on this connection.
+  Status QueryStream(std::string_view sql, const std::function<Status(const RowView&)>& on_row,
+                     std::vector<std::string>* columns = nullptr);
+
   // Runs a query returning one row; returns that row's first column (nullopt for NULL
   // or for no row).
   Result<std::optional<std::string>> QueryValue(std::string_view sql);

@@ -11,6 +11,9 @@
 #include "dm/config/source_config.h"
 #include "dm/coord/etcd_client.h"
 #include "dm/coord/session.h"
+#include "dm/dump/dump.h"
+#include "dm/load/load.h"
+#include "dm/sync/sync.h"
 #include "dm/ha/keys.h"
 #include "dm/ha/values.h"
 #include "dm/spec/spec.h"
@@ -24,6 +27,8 @@ Result<std::unique_ptr<unit::SubTask>> BuildSubTask(const std::string& source_co
                                                     const std::string& task_config) {
   DM_ASSIGN_OR_RETURN(spec::SourceSpec src, spec::ParseSource(source_config));
   DM_ASSIGN_OR_RETURN(spec::TaskSpec t, spec::ParseTask(task_config));
+  DM_ASSIGN_OR_RETURN(std::shared_ptr<const spec::UnitContext> ctx,
+                      spec::BuildUnitContext(source_config, task_config));
   const spec::InstanceSpec* inst = nullptr;
   for (const auto& i : t.instances) {
     if (i.source_id == src.id) inst = &i;
@@ -33,16 +38,28 @@ Result<std::unique_ptr<unit::SubTask>> BuildSubTask(const std::string& source_co
   }
   std::vector<std::unique_ptr<unit::Unit>> units;
   for (unit::UnitType type : unit::UnitsForMode(t.mode)) {
-    if (type == unit::UnitType::kCheck) {
-      checker::CheckOptions o = checker::MakeCheckOptions(src, t, *inst);
-      units.push_back(checker::NewCheckUnit(std::move(o)));
-      continue;
+    switch (type) {
+      case unit::UnitType::kCheck:
+        units.push_back(checker::NewCheckUnit(checker::MakeCheckOptions(src, t, *inst)));
+        break;
+      case unit::UnitType::kDump: {
+        DM_ASSIGN_OR_RETURN(auto u, dump::NewDumpUnit(ctx));
+        units.push_back(std::move(u));
+        break;
+      }
+      case unit::UnitType::kLoad: {
+        DM_ASSIGN_OR_RETURN(auto u, load::NewLoadUnit(ctx));
+        units.push_back(std::move(u));
+        break;
+      }
+      case unit::UnitType::kSync: {
+        DM_ASSIGN_OR_RETURN(auto u, sync::NewSyncUnit(ctx));
+        units.push_back(std::move(u));
+        break;
+      }
+      case unit::UnitType::kRelay:
+        return Status(Code::kNotSupported, "relay is not a subtask unit", Scope::kConfig);
     }
-    return Status(Code::kNotSupported,
-                  "task-mode " + std::string(unit::TaskModeName(t.mode)) + " needs the " +
-                      std::string(unit::UnitTypeName(type)) +
-                      " unit, which this build does not have yet",
-                  Scope::kConfig);
   }
   return std::make_unique<unit::SubTask>(task, src.id, std::move(units));
 }

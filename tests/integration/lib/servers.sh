@@ -130,7 +130,7 @@ _dm_kill_pid() {
     return 0
   fi
   local cmdline
-  cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)
+  cmdline=$( (tr '\0' ' ' <"/proc/$pid/cmdline") 2>/dev/null || true)
   # An exiting process has an empty cmdline: it is ours, just wait for it below.
   if [[ -n "$cmdline" && -n "${DM_RUN_DIR:-}" && "$cmdline" != *"$DM_RUN_DIR"* ]]; then
     _dm_log "pid $pid is no longer one of our servers; not signalling it"

@@ -1,0 +1,74 @@
+#pragma once
+// Checkpoint tables of the sync unit, in the downstream `<meta-schema>`:
+//
+//   `<task>_syncer_checkpoint`: DM's table and columns (id = source-id, cp_schema,
+//     cp_table, binlog_name, binlog_pos, binlog_gtid, exit_safe_binlog_name/pos/gtid,
+//     table_info JSON, is_global, create_time, update_time; UNIQUE(id, cp_schema,
+//     cp_table)). We write the global row (cp_schema = cp_table = ''): the point G where
+//     every earlier change is applied and no later one had been dispatched when it was
+//     written (a barrier). Per-table rows are not needed and not written.
+//
+//   `<task>_syncer_worker_progress` (ours): one row per (source, DML worker): the stamp
+//     of the last row change that worker committed, written IN THE SAME downstream
+//     transaction as the changes. With G and these rows a restart knows exactly which
+//     changes after G are applied (docs/sync-design.md).
+//
+// This class only builds SQL and parses results; the caller runs it. Thread-safe
+// (immutable after construction).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dm/base/result.h"
+#include "dm/gtid/location.h"
+#include "dm/mysql/connection.h"
+#include "dm/sync/row_change.h"
+
+namespace dm::sync {
+
+struct GlobalCheckpoint {
+  gtid::BinlogPosition position;
+  std::string gtid;  // GTID set text in the upstream's flavor ("" if none)
+  // DM's safe-mode exit point, written on an abnormal pause: safe mode stays on until
+  // replication passes it. Empty file = none.
+  gtid::BinlogPosition exit_safe_position;
+  std::string exit_safe_gtid;
+};
+
+struct WorkerProgress {
+  uint32_t worker = 0;
+  uint32_t worker_count = 0;  // the worker count of the run that wrote the row
+  RowStamp stamp;
+};
+
+class CheckpointStore {
+ public:
+  CheckpointStore(std::string meta_schema, std::string task, std::string source_id);
+
+  std::string checkpoint_table() const { return checkpoint_table_; }  // quoted
+  std::string progress_table() const { return progress_table_; }      // quoted
+
+  // CREATE SCHEMA / TABLE IF NOT EXISTS statements.
+  std::vector<std::string> CreateStatements() const;
+
+  // Upsert of the global row.
+  std::string SaveGlobalSql(const GlobalCheckpoint& cp) const;
+  // Upsert of one worker's progress row (runs inside the worker's transaction).
+  std::string SaveProgressSql(const WorkerProgress& p) const;
+  // Deletes this source's progress rows (after a barrier they are all covered by G).
+  std::string ClearProgressSql() const;
+
+  // Reads the global row (nullopt if there is none) and this source's progress rows.
+  Result<std::optional<GlobalCheckpoint>> LoadGlobal(mysql::Connection& conn) const;
+  Result<std::vector<WorkerProgress>> LoadProgress(mysql::Connection& conn) const;
+
+ private:
+  std::string Lit(std::string_view s) const;
+
+  std::string meta_schema_, task_, source_id_;
+  std::string checkpoint_table_, progress_table_;
+};
+
+}  // namespace dm::sync

@@ -1,0 +1,110 @@
+#pragma once
+// ChangeReader: the first stage of the sync pipeline. On its own thread it streams the
+// upstream binlog (dm::upstream::BinlogStream), follows transaction boundaries, applies
+// the rules (block-allow list, binlog event filter, table route, expression filter),
+// looks up table structures (SchemaSource) and renders every row into a RowChange, then
+// hands Items to the dispatcher through a bounded queue.
+//
+// Items, in binlog order:
+//   kRows    row changes of the current transaction (at most kRowsPerItem per item)
+//   kCommit  the transaction ended: its start stamp, the location after it, its time
+//   kDdl     a DDL to execute (already decided by ddl.h), sent when it is read (before
+//            rows that follow it in the same transaction, as CREATE TABLE ... SELECT
+//            logs them). The reader WAITS until the dispatcher sets `done`: the DDL must
+//            reach the downstream before the reader reads the new table structure there.
+//   kError   the reader failed and stopped (error names binlog position and table)
+//
+// Thread-safety: Start/Stop from the owner; the queue is the only shared state.
+
+#include <atomic>
+#include <future>
+#include <memory>
+#include <stop_token>
+#include <thread>
+#include <vector>
+
+#include "dm/gtid/location.h"
+#include "dm/rules/rules.h"
+#include "dm/spec/spec.h"
+#include "dm/sync/ddl.h"
+#include "dm/sync/queue.h"
+#include "dm/sync/row_change.h"
+#include "dm/sync/schema_source.h"
+#include "dm/upstream/binlog_stream.h"
+
+namespace dm::sync {
+
+struct Item {
+  enum class Kind { kRows, kCommit, kDdl, kError };
+  Kind kind = Kind::kRows;
+  std::vector<RowChange> rows;  // kRows
+  RowStamp trx;                 // kCommit / kDdl: stamp of the transaction's first event
+  gtid::Location before;        // kDdl: location before the statement
+  gtid::Location after;         // kCommit / kDdl (if has_after): location after it
+  bool has_after = true;        // kDdl: false when the DDL does not end its transaction
+  uint32_t timestamp = 0;       // event time (upstream clock)
+  uint64_t events = 0;          // binlog events read since the previous item
+  DdlDecision ddl;              // kDdl
+  std::string ddl_text;         // kDdl: original statement, for logs
+  rules::TableRef ddl_table;    // kDdl: what it changes (for the schema cache)
+  std::shared_ptr<std::promise<Status>> done;  // kDdl: set by the dispatcher
+  Status error;                 // kError
+};
+
+struct ReaderOptions {
+  upstream::StreamOptions stream;
+  gtid::Location start;  // where the stream starts (the first "before" location)
+  std::string source_id;
+};
+
+class ChangeReader {
+ public:
+  static constexpr size_t kRowsPerItem = 512;
+
+  ChangeReader(ReaderOptions options, std::shared_ptr<const rules::RuleSet> rules,
+               std::unique_ptr<SchemaSource> schemas, BoundedQueue<Item>* out);
+  ~ChangeReader();  // Stop()s
+
+  // Opens the stream (kUnavailable / kFailedPrecondition naming the server and start
+  // point) and starts the thread.
+  Status Start();
+  void Stop();
+
+  // Upstream facts learned when the stream opened.
+  const upstream::UpstreamInfo& upstream() const { return upstream_; }
+  // Where the stream starts: options.start's position (else the stream's), and the GTID
+  // set there (the stream's, in the upstream's flavor). Valid after Start().
+  const gtid::Location& start_location() const { return start_; }
+
+ private:
+  struct TableState;
+  void Run(std::stop_token st);
+  Status Handle(const upstream::StreamEvent& ev, std::stop_token st);
+  Status HandleRows(const upstream::StreamEvent& ev, std::stop_token st);
+  Status FlushRows(std::stop_token st);
+  Status Commit(std::stop_token st);
+  Status RunDdl(Item item, bool ends_trx, std::stop_token st);
+  Result<TableState*> Table(const binlog::TableMap& map);
+  bool Emit(Item item, std::stop_token st);
+
+  ReaderOptions options_;
+  std::shared_ptr<const rules::RuleSet> rules_;
+  std::unique_ptr<SchemaSource> schemas_;
+  BoundedQueue<Item>* out_;
+  std::unique_ptr<upstream::BinlogStream> stream_;
+  upstream::UpstreamInfo upstream_;
+  gtid::Location start_;
+  std::jthread thread_;
+
+  // Reader-thread state.
+  std::map<rules::TableRef, std::unique_ptr<TableState>> tables_;
+  binlog::TrxBoundaryTracker trx_;
+  bool have_trx_ = false;
+  RowStamp trx_stamp_;
+  uint32_t trx_ts_ = 0;
+  std::vector<RowChange> rows_;
+  gtid::Location boundary_;
+  uint64_t events_ = 0;
+};
+
+}  // namespace dm::sync
