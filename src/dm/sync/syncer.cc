@@ -78,8 +78,16 @@ class SyncUnit final : public unit::Unit {
  private:
   Status MetaConn();
   Status RunMeta(const std::string& sql);
+  // `with_tables`: also save (and forget) unsaved_tables_, valid at `loc`.
   Status WriteCheckpoint(const gtid::Location& loc, bool clear_progress,
-                         const gtid::Location* exit_safe = nullptr);
+                         const gtid::Location* exit_safe = nullptr, bool with_tables = false);
+  void AddTables(std::vector<TableCheckpoint>* rows) {
+    for (auto& r : *rows) {
+      auto key = std::make_pair(r.schema, r.table);
+      unsaved_tables_[key] = std::move(r);
+    }
+    rows->clear();
+  }
   Status ResolveStart(const std::optional<GlobalCheckpoint>& global, gtid::BinlogPosition* pos,
                       std::string* gtid_text, std::string* from);
   Status ExecuteDdl(const Item& item, bool tolerate_applied, std::stop_token stop);
@@ -97,6 +105,9 @@ class SyncUnit final : public unit::Unit {
   std::unique_ptr<mysql::Connection> upstream_conn_;  // master position for status
   Clock::time_point last_master_refresh_{};
   bool started_once_ = false;
+  // Schema tracker rows not saved yet, by upstream (schema, table).
+  std::map<std::pair<std::string, std::string>, TableCheckpoint> unsaved_tables_;
+  std::vector<std::string> unsaved_meta_sql_;  // online DDL records, in order
 
   // Status, guarded by status_mu_.
   mutable std::mutex status_mu_;
@@ -138,7 +149,7 @@ Status SyncUnit::RunMeta(const std::string& sql) {
 }
 
 Status SyncUnit::WriteCheckpoint(const gtid::Location& loc, bool clear_progress,
-                                 const gtid::Location* exit_safe) {
+                                 const gtid::Location* exit_safe, bool with_tables) {
   GlobalCheckpoint cp;
   cp.position = loc.position;
   cp.gtid = loc.gtid_set.ToString();
@@ -148,8 +159,16 @@ Status SyncUnit::WriteCheckpoint(const gtid::Location& loc, bool clear_progress,
   }
   std::string sql = "BEGIN;" + store_.SaveGlobalSql(cp);
   if (clear_progress) sql += ";" + store_.ClearProgressSql();
+  if (with_tables) {
+    for (const auto& [k, t] : unsaved_tables_) sql += ";" + store_.SaveTableSql(t, cp);
+    for (const auto& m : unsaved_meta_sql_) sql += ";" + m;
+  }
   sql += ";COMMIT";
   Status s = RunMeta(sql);
+  if (s.ok() && with_tables) {
+    unsaved_tables_.clear();
+    unsaved_meta_sql_.clear();
+  }
   if (!s.ok()) {
     return DmError(s.code(), Scope::kDownstream, 24002, "checkpoint",
                    "cannot save the checkpoint " + loc.ToString() + " in " +
@@ -203,36 +222,39 @@ Status SyncUnit::ResolveStart(const std::optional<GlobalCheckpoint>& global,
 }
 
 Status SyncUnit::ExecuteDdl(const Item& item, bool tolerate_applied, std::stop_token stop) {
-  auto backoff = std::chrono::milliseconds(100);
-  auto deadline = Clock::now() + std::chrono::seconds(300);
-  bool retried = false;
-  while (true) {
-    Status s = MetaConn();
-    if (s.ok()) s = meta_conn_->Execute(item.ddl.sql);
-    if (s.ok()) break;
-    if ((tolerate_applied || retried) && IsAlreadyAppliedDdlError(s.mysql_errno())) {
-      LogWarn("sync {}: DDL '{}' at {} was already applied downstream ({}); continuing",
-              ctx_->task, item.ddl_text.substr(0, 200), item.before.ToString(), s.ToString());
-      break;
+  for (const std::string& sql : item.ddl.Statements()) {
+    auto backoff = std::chrono::milliseconds(100);
+    auto deadline = Clock::now() + std::chrono::seconds(300);
+    bool retried = false;
+    while (true) {
+      Status s = MetaConn();
+      if (s.ok()) s = meta_conn_->Execute(sql);
+      if (s.ok()) break;
+      if ((tolerate_applied || retried) && IsAlreadyAppliedDdlError(s.mysql_errno())) {
+        LogWarn("sync {}: DDL '{}' at {} was already applied downstream ({}); continuing",
+                ctx_->task, sql.substr(0, 200), item.before.ToString(), s.ToString());
+        break;
+      }
+      if (!s.IsRetryable() || Clock::now() > deadline || stop.stop_requested()) {
+        return DmError(s.code(), Scope::kDownstream, 10006, "database",
+                       "execute DDL '" + sql.substr(0, 300) + "' (upstream '" +
+                           item.ddl_text.substr(0, 200) + "' on " +
+                           (item.ddl_table.table.empty()
+                                ? mysql::QuoteIdentifier(item.ddl_table.schema)
+                                : mysql::QuoteTable(item.ddl_table.schema, item.ddl_table.table)) +
+                           ", binlog " + item.before.ToString() + ") failed: " +
+                           std::string(s.message()),
+                       "fix the downstream so the DDL can run (or add a binlog event filter "
+                       "rule that ignores it), then resume-task",
+                       s.mysql_errno());
+      }
+      if (s.code() == Code::kUnavailable) {
+        meta_conn_.reset();
+        retried = true;  // it may have run before the connection dropped
+      }
+      std::this_thread::sleep_for(backoff);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
     }
-    if (!s.IsRetryable() || Clock::now() > deadline || stop.stop_requested()) {
-      return DmError(s.code(), Scope::kDownstream, 10006, "database",
-                     "execute DDL '" + item.ddl_text.substr(0, 300) + "' on " +
-                         (item.ddl_table.table.empty()
-                              ? mysql::QuoteIdentifier(item.ddl_table.schema)
-                              : mysql::QuoteTable(item.ddl_table.schema, item.ddl_table.table)) +
-                         " (binlog " + item.before.ToString() + ") failed: " +
-                         std::string(s.message()),
-                     "fix the downstream so the DDL can run (or skip it with `binlog skip`), "
-                     "then resume-task",
-                     s.mysql_errno());
-    }
-    if (s.code() == Code::kUnavailable) {
-      meta_conn_.reset();
-      retried = true;  // it may have run before the connection dropped
-    }
-    std::this_thread::sleep_for(backoff);
-    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
   }
   // USE changed the session's schema: harmless for the checkpoint statements (qualified).
   return Status::OK();
@@ -267,6 +289,12 @@ void SyncUnit::UpdateStats(const gtid::Location* low_water, uint32_t ts, bool ca
     st_.syncer_pos = low_water->position;
     st_.syncer_binlog = FormatPos(low_water->position);
     st_.syncer_gtid = low_water->gtid_set.ToString();
+    if (!st_.master_pos.file.empty() && st_.syncer_pos > st_.master_pos) {
+      // The master's position is sampled every 2 s; it is never behind what we applied.
+      st_.master_pos = st_.syncer_pos;
+      st_.master_binlog = st_.syncer_binlog;
+      st_.master_gtid = st_.syncer_gtid;
+    }
   }
   st_.synced = caught_up && !st_.master_pos.file.empty() && st_.syncer_pos >= st_.master_pos;
   if (caught_up) {
@@ -325,6 +353,19 @@ Status SyncUnit::Process(std::stop_token stop) {
   DM_RETURN_IF_ERROR(MetaConn());
   std::optional<GlobalCheckpoint> global;
   std::vector<WorkerProgress> progress;
+  std::vector<TableCheckpoint> saved_tables;
+  unsaved_tables_.clear();
+  unsaved_meta_sql_.clear();
+  std::unique_ptr<OnlineDdl> online;
+  if (ctx_->task_config.online_ddl) {
+    auto o = OnlineDdl::Create(ctx_->task_config.shadow_table_rules,
+                               ctx_->task_config.trash_table_rules, ctx_->task_config.meta_schema,
+                               ctx_->task, ctx_->source.source_id);
+    if (!o.ok()) return o.status();
+    online = std::move(o).value();
+    Status s = RunMeta(online->CreateTableSql());
+    if (!s.ok()) return s.WithContext("creating the online DDL record table");
+  }
   {
     auto g = store_.LoadGlobal(*meta_conn_);
     if (!g.ok()) return g.status().WithContext("loading the sync checkpoint");
@@ -333,6 +374,26 @@ Status SyncUnit::Process(std::stop_token stop) {
       auto p = store_.LoadProgress(*meta_conn_);
       if (!p.ok()) return p.status().WithContext("loading the DML workers' progress");
       progress = std::move(p).value();
+      auto t = store_.LoadTables(*meta_conn_);
+      if (!t.ok()) return t.status().WithContext("loading the schema tracker's table rows");
+      saved_tables = std::move(t).value();
+      if (online) {
+        auto rows = meta_conn_->Query(online->LoadSql());
+        if (!rows.ok()) return rows.status().WithContext("loading the online DDL records");
+        for (const auto& row : rows->rows) {
+          DM_RETURN_IF_ERROR(online->LoadRow(row[0].value_or(""), row[1].value_or(""),
+                                             row[2].value_or("[]")));
+        }
+      }
+    } else {
+      // Rows of an earlier run whose global row was deleted: they are not valid here.
+      Status s = RunMeta(store_.ClearTablesSql());
+      if (!s.ok()) return s.WithContext("clearing stale schema tracker rows");
+      if (online) {
+        // Records of an earlier run are not valid at a fresh start either.
+        s = RunMeta(online->ClearSql());
+        if (!s.ok()) return s.WithContext("clearing stale online DDL records");
+      }
     }
   }
   gtid::BinlogPosition start_pos;
@@ -402,8 +463,33 @@ Status SyncUnit::Process(std::stop_token stop) {
     ro.stream.start_position = start_pos;
   }
   ro.start.position = start_pos;
-  auto reader = std::make_unique<ChangeReader>(ro, rules_, std::make_unique<DownstreamSchemaSource>(to_),
-                                               &queue);
+  TrackerSourceOptions tso;
+  tso.downstream = to_;
+  if (ctx_->task_config.task_mode == "all" || ctx_->task_config.task_mode == "load&sync") {
+    tso.dump_dir = dump::DumpDir(*ctx_);
+  }
+  {
+    // The upstream's server defaults: the charset of tables in databases the binlog has not
+    // shown being created (the tracker learns those from the downstream when it can).
+    mysql::ConnectOptions o = ctx_->from;
+    o.scope = Scope::kUpstream;
+    auto c = mysql::Connection::Connect(o);
+    if (c.ok()) {
+      auto r = (*c)->Query("SELECT @@character_set_server, @@collation_server, @@version");
+      if (r.ok() && !r->rows.empty() && r->rows[0].size() == 3) {
+        tso.tracker.server_charset = r->rows[0][0].value_or("");
+        tso.tracker.server_collation = r->rows[0][1].value_or("");
+        tso.tracker.flavor = schema::FlavorFromVersion(r->rows[0][2].value_or(""));
+      }
+    }
+  }
+  auto schemas = TrackerSchemaSource::Create(std::move(tso), saved_tables);
+  if (!schemas.ok()) {
+    pool->Stop();
+    return schemas.status();
+  }
+  auto reader = std::make_unique<ChangeReader>(ro, rules_, std::move(schemas).value(), &queue);
+  reader->SetOnlineDdl(std::move(online));
   DM_RETURN_IF_ERROR(reader->Start());
   gtid::Location start = reader->start_location();
   LogInfo("sync {} source {}: starting from {} at {}{}; {} DML workers{}", ctx_->task,
@@ -432,7 +518,7 @@ Status SyncUnit::Process(std::stop_token stop) {
 
   auto flush = [&](const gtid::Location& loc) -> Status {
     causality.Reset();
-    DM_RETURN_IF_ERROR(WriteCheckpoint(loc, true));
+    DM_RETURN_IF_ERROR(WriteCheckpoint(loc, true, nullptr, true));
     checkpoint = loc;
     last_flush = Clock::now();
     if (pool->worker_count() != std::max(1, cfg_.worker_count)) {
@@ -537,6 +623,7 @@ Status SyncUnit::Process(std::stop_token stop) {
       continue;
     }
     if (item->kind == Item::Kind::kCommit) {
+      AddTables(&item->tables_after);
       pending.push_back({cur, item->after, item->timestamp});
       cur = std::make_shared<TrxTracker>();
       cur_dispatched = false;
@@ -562,14 +649,20 @@ Status SyncUnit::Process(std::stop_token stop) {
     // DDL: the DDL is then the first event after G) no checkpoint may be written: it would
     // clear the progress rows that recovery still needs.
     result = barrier();
+    AddTables(&item->tables_before);
     if (result.ok() && !cur_dispatched && !recovering) result = flush(item->before);
     if (result.ok()) {
       // Only the DDL at the restart point may have run before a crash.
       result = ExecuteDdl(*item, is_first && item->before == start, stop);
     }
     if (result.ok()) {
-      LogInfo("sync {}: executed DDL at {}: {}", ctx_->task, item->before.ToString(),
-              item->ddl_text.substr(0, 200));
+      std::string ran;
+      for (const auto& sql : item->ddl.Statements()) ran += (ran.empty() ? "" : "; ") + sql.substr(0, 200);
+      LogInfo("sync {}: DDL at {}: {} -> {}", ctx_->task, item->before.ToString(),
+              item->ddl_text.substr(0, 200), ran.empty() ? "(tracked only)" : ran);
+      AddTables(&item->tables_after);
+      for (auto& m : item->meta_sql) unsaved_meta_sql_.push_back(std::move(m));
+      item->meta_sql.clear();
       if (item->has_after) {
         boundary = item->after;
         pending.push_back({std::make_shared<TrxTracker>(), item->after, item->timestamp});
@@ -593,7 +686,7 @@ Status SyncUnit::Process(std::stop_token stop) {
     }
     if (pool->Idle() && pool->error().ok() && !cur_dispatched && !recovering &&
         !(boundary == checkpoint)) {
-      Status s = WriteCheckpoint(boundary, true);
+      Status s = WriteCheckpoint(boundary, true, nullptr, true);
       if (!s.ok()) LogWarn("sync {}: checkpoint on pause failed: {}", ctx_->task, s.ToString());
     }
   }

@@ -24,12 +24,21 @@ void Reconciler::StopAll() {
   }
 }
 
+void Reconciler::Shutdown() {
+  {
+    std::lock_guard l(mu_);
+    shut_down_ = true;
+  }
+  StopAll();
+}
+
 Status Reconciler::Apply(const DesiredState& desired) {
   // Work out the actions under the lock, perform them outside it.
   std::vector<std::shared_ptr<unit::SubTask>> to_stop;
   std::map<std::string, Entry> current;
   {
     std::lock_guard l(mu_);
+    if (shut_down_) return Status::OK();
     if (desired.source != source_) {
       for (auto& [n, e] : tasks_) to_stop.push_back(e.subtask);
       tasks_.clear();
@@ -70,6 +79,7 @@ Status Reconciler::Apply(const DesiredState& desired) {
       }
       st = std::shared_ptr<unit::SubTask>(std::move(created).value());
       std::lock_guard l(mu_);
+      if (shut_down_) return Status::OK();  // `st` is dropped unstarted
       create_errors_.erase(name);
       Entry e{d.config, st};
       e.acted_revision = d.stage_revision;

@@ -71,6 +71,9 @@ class Reconciler {
 
   // Stops every subtask (the worker lost etcd or its source was unbound).
   void StopAll();
+  // Stops every subtask for good: later Apply() calls do nothing (worker shutdown, while
+  // the reconcile loop may still be inside an etcd call).
+  void Shutdown();
 
   // {"source": ..., "subTaskStatus": [DM subtask status...]}.
   void StatusJson(nlohmann::json* out) const;
@@ -92,6 +95,7 @@ class Reconciler {
 
   SubTaskFactory factory_;
   mutable std::mutex mu_;
+  bool shut_down_ = false;                          // guarded by mu_
   std::optional<std::string> source_;               // guarded by mu_
   std::map<std::string, Entry> tasks_;              // guarded by mu_
   std::map<std::string, std::string> create_errors_;  // guarded by mu_

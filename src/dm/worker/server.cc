@@ -196,11 +196,11 @@ Status WorkerServer::Start() {
 }
 
 void WorkerServer::Stop() {
-  if (loop_.joinable()) {
-    loop_.request_stop();
-    loop_.join();
-  }
-  reconciler_.StopAll();
+  // Subtasks first: they stop promptly (checkpoints saved) even if the reconcile loop is
+  // stuck in an etcd call to an unreachable master.
+  if (loop_.joinable()) loop_.request_stop();
+  reconciler_.Shutdown();
+  if (loop_.joinable()) loop_.join();
   if (http_) http_->Stop();
   if (session_) (void)session_->Close();  // the keepalive key goes with the lease
   session_.reset();
