@@ -64,6 +64,39 @@ std::string CheckpointStore::SaveGlobalSql(const GlobalCheckpoint& cp) const {
          "exit_safe_binlog_gtid = VALUES(exit_safe_binlog_gtid)";
 }
 
+std::string CheckpointStore::SaveTableSql(const TableCheckpoint& t,
+                                          const GlobalCheckpoint& cp) const {
+  if (!t.info_json) {
+    return "DELETE FROM " + checkpoint_table_ + " WHERE id = " + Lit(source_id_) +
+           " AND cp_schema = " + Lit(t.schema) + " AND cp_table = " + Lit(t.table);
+  }
+  return "INSERT INTO " + checkpoint_table_ +
+         " (id, cp_schema, cp_table, binlog_name, binlog_pos, binlog_gtid, table_info, "
+         "is_global) VALUES (" +
+         Lit(source_id_) + ", " + Lit(t.schema) + ", " + Lit(t.table) + ", " +
+         Lit(cp.position.file) + ", " + std::to_string(cp.position.pos) + ", " + Lit(cp.gtid) +
+         ", " + Lit(*t.info_json) +
+         ", 0) ON DUPLICATE KEY UPDATE binlog_name = VALUES(binlog_name), binlog_pos = "
+         "VALUES(binlog_pos), binlog_gtid = VALUES(binlog_gtid), table_info = "
+         "VALUES(table_info)";
+}
+
+std::string CheckpointStore::ClearTablesSql() const {
+  return "DELETE FROM " + checkpoint_table_ + " WHERE id = " + Lit(source_id_) +
+         " AND cp_table <> ''";
+}
+
+Result<std::vector<TableCheckpoint>> CheckpointStore::LoadTables(mysql::Connection& conn) const {
+  DM_ASSIGN_OR_RETURN(auto r, conn.Query("SELECT cp_schema, cp_table, table_info FROM " +
+                                         checkpoint_table_ + " WHERE id = " + Lit(source_id_) +
+                                         " AND cp_table <> '' ORDER BY cp_schema, cp_table"));
+  std::vector<TableCheckpoint> out;
+  for (const auto& row : r.rows) {
+    out.push_back({row[0].value_or(""), row[1].value_or(""), row[2].value_or("")});
+  }
+  return out;
+}
+
 std::string CheckpointStore::SaveProgressSql(const WorkerProgress& p) const {
   return "INSERT INTO " + progress_table_ +
          " (id, worker, worker_count, binlog_seq, trx_pos, row_idx) VALUES (" + Lit(source_id_) +

@@ -6,7 +6,9 @@
 //     table_info JSON, is_global, create_time, update_time; UNIQUE(id, cp_schema,
 //     cp_table)). We write the global row (cp_schema = cp_table = ''): the point G where
 //     every earlier change is applied and no later one had been dispatched when it was
-//     written (a barrier). Per-table rows are not needed and not written.
+//     written (a barrier). Per-table rows (cp_schema/cp_table = the UPSTREAM table,
+//     is_global = 0) hold the schema tracker's TableInfo JSON (schema::TableInfoToJson),
+//     written in the same transaction as a global row and valid at that G.
 //
 //   `<task>_syncer_worker_progress` (ours): one row per (source, DML worker): the stamp
 //     of the last row change that worker committed, written IN THE SAME downstream
@@ -43,6 +45,13 @@ struct WorkerProgress {
   RowStamp stamp;
 };
 
+// One per-table row: the tracked structure of an upstream table (nullopt: delete the row,
+// the table is no longer tracked).
+struct TableCheckpoint {
+  std::string schema, table;  // upstream
+  std::optional<std::string> info_json;
+};
+
 class CheckpointStore {
  public:
   CheckpointStore(std::string meta_schema, std::string task, std::string source_id);
@@ -59,6 +68,13 @@ class CheckpointStore {
   std::string SaveProgressSql(const WorkerProgress& p) const;
   // Deletes this source's progress rows (after a barrier they are all covered by G).
   std::string ClearProgressSql() const;
+
+  // Upsert / delete of a per-table row (run in the transaction of a global row at `cp`).
+  std::string SaveTableSql(const TableCheckpoint& t, const GlobalCheckpoint& cp) const;
+  // Deletes this source's per-table rows.
+  std::string ClearTablesSql() const;
+  // Reads this source's per-table rows.
+  Result<std::vector<TableCheckpoint>> LoadTables(mysql::Connection& conn) const;
 
   // Reads the global row (nullopt if there is none) and this source's progress rows.
   Result<std::optional<GlobalCheckpoint>> LoadGlobal(mysql::Connection& conn) const;

@@ -1,5 +1,6 @@
 #include "dm/sync/ddl.h"
 
+#include <algorithm>
 #include <cctype>
 #include <vector>
 
@@ -217,67 +218,235 @@ DdlInfo ClassifyDdl(std::string_view sql, std::string_view default_schema) {
   return info;
 }
 
-DdlDecision DecideDdl(const DdlInfo& info, std::string_view sql, std::string_view default_schema,
-                      const rules::RuleSet& rules, std::string_view source_id) {
+std::vector<std::string> DdlDecision::Statements() const {
+  std::vector<std::string> out;
+  for (const auto& p : parts) {
+    if (p.execute) out.push_back(p.sql);
+  }
+  return out;
+}
+
+bool DdlDecision::AnyTracked() const {
+  for (const auto& p : parts) {
+    if (p.track) return true;
+  }
+  return false;
+}
+
+ddl::ParseOptions ParseOptionsForSqlMode(std::optional<uint64_t> sql_mode) {
+  ddl::ParseOptions o;
+  if (sql_mode) {
+    constexpr uint64_t kAnsiQuotes = 1ULL << 2;              // MODE_ANSI_QUOTES
+    constexpr uint64_t kNoBackslashEscapes = 1ULL << 21;     // MODE_NO_BACKSLASH_ESCAPES
+    o.lex.ansi_quotes = (*sql_mode & kAnsiQuotes) != 0;
+    o.lex.no_backslash_escapes = (*sql_mode & kNoBackslashEscapes) != 0;
+  }
+  return o;
+}
+
+namespace {
+
+std::string Excerpt(std::string_view sql) {
+  constexpr size_t kMax = 200;
+  std::string out(sql.substr(0, kMax));
+  if (sql.size() > kMax) out += "...";
+  return "'" + out + "'";
+}
+
+std::string Describe(const rules::TableRef& t) {
+  return t.table.empty() ? mysql::QuoteIdentifier(t.schema) : mysql::QuoteTable(t.schema, t.table);
+}
+
+bool Allowed(const rules::RuleSet& rules, const rules::TableRef& t) {
+  return t.table.empty() ? rules.block_allow.AllowSchema(t.schema)
+                         : rules.block_allow.AllowTable(t.schema, t.table);
+}
+
+// First non-Do action over `names` (most specific first), else kDo; "" when no names (DM
+// event-less DDL: sql-pattern only).
+rules::FilterAction FilterNames(const rules::RuleSet& rules, const rules::TableRef& t,
+                                const std::vector<std::string>& names, std::string_view sql,
+                                std::string* matched) {
+  if (names.empty()) {
+    matched->clear();
+    return rules.event_filter.Filter(t, "", sql);
+  }
+  for (const auto& n : names) {
+    auto a = rules.event_filter.Filter(t, n, sql);
+    if (a != rules::FilterAction::kDo) {
+      *matched = n;
+      return a;
+    }
+  }
+  return rules::FilterAction::kDo;
+}
+
+const char* kWayOut =
+    "apply the change to the downstream by hand if it is needed, stop-task, "
+    "delete the task's checkpoint rows and start the task again with a `meta` position after "
+    "this event (or add a binlog event filter rule with action Ignore for it), then "
+    "start-task";
+
+}  // namespace
+
+DdlDecision PlanDdl(std::string_view sql, std::string_view default_schema,
+                    const ddl::ParseOptions& options, const rules::RuleSet& rules,
+                    std::string_view source_id) {
   DdlDecision d;
-  std::string where = "`" + std::string(default_schema) + "`";
-  if (info.is_dml) {
+  d.default_schema = std::string(default_schema);
+  std::string where = "default schema " + mysql::QuoteIdentifier(default_schema);
+  auto parsed = ddl::Parse(sql, options);
+  ddl::Statement stmt = parsed.ok() ? std::move(parsed).value() : ddl::Classify(sql, options);
+  if (stmt.IsDml()) {
     d.action = DdlAction::kError;
-    d.reason = "statement-based DML in the binlog (default schema " + where + "): '" +
-               std::string(sql.substr(0, 200)) +
-               "'; set binlog_format=ROW on the upstream (DM replicates row events only)";
+    d.reason = "statement-based DML in the binlog (" + where + "): " + Excerpt(sql) +
+               "; set binlog_format=ROW on the upstream (DM replicates row events only)";
     return d;
   }
-  if (info.event.empty()) {
-    d.reason = "not a DDL the sync unit replicates";
-    return d;
-  }
-  const rules::TableRef& t = info.table;
-  bool allowed = t.table.empty() ? rules.block_allow.AllowSchema(t.schema)
-                                 : rules.block_allow.AllowTable(t.schema, t.table);
-  if (!allowed) {
-    d.reason = "filtered by the block-allow list";
-    return d;
-  }
-  switch (rules.event_filter.Filter(t, info.event, sql)) {
-    case rules::FilterAction::kIgnore:
-      d.reason = "ignored by a binlog event filter (" + info.event + ")";
+  if (!parsed.ok()) {
+    // Not guessed: if it looks like DDL on a selected table, stop; else skip like DM.
+    DdlInfo info = ClassifyDdl(sql, default_schema);
+    if (info.event.empty() && !stmt.IsTableDdl()) {
+      d.reason = "not a DDL the sync unit replicates (" +
+                 std::string(ddl::StatementKindName(stmt.kind)) + ")";
       return d;
-    case rules::FilterAction::kError:
+    }
+    if (!info.event.empty() && !Allowed(rules, info.table)) {
+      d.reason = "filtered by the block-allow list (unparsed statement)";
+      return d;
+    }
+    d.action = DdlAction::kError;
+    d.reason = "cannot parse the DDL " + Excerpt(sql) + " (" + where +
+               (info.event.empty() ? std::string() : ", on " + Describe(info.table)) +
+               "): " + std::string(parsed.status().message()) + "; to get past it: " + kWayOut;
+    return d;
+  }
+  if (!stmt.IsTableDdl()) {
+    d.reason = "not a DDL the sync unit replicates (" + std::string(ddl::StatementKindName(stmt.kind)) +
+               (stmt.keyword.empty() ? "" : " " + stmt.keyword) + ")";
+    return d;
+  }
+  auto route = [&](const rules::TableRef& t) -> rules::TableRef {
+    if (t.table.empty()) return {rules.router.RouteSchema(t.schema), ""};
+    return rules.router.RouteTable(source_id, t).target;
+  };
+  std::vector<ddl::Statement> split = stmt.Split();
+  const bool was_split = split.size() > 1;
+  for (auto& part : split) {
+    DdlPart p;
+    std::vector<rules::TableRef> tables = part.Tables(default_schema);
+    p.table = tables.empty() ? rules::TableRef{std::string(default_schema), ""} : tables.front();
+    p.event = part.EventName();
+    if (!Allowed(rules, p.table)) {
+      p.reason = "filtered by the block-allow list";
+      p.statement = std::move(part);
+      d.parts.push_back(std::move(p));
+      continue;
+    }
+    p.track = true;
+    if (!part.Replicable()) {
       d.action = DdlAction::kError;
-      d.reason = "a binlog event filter with action Error matched " + info.event + " on " +
-                 mysql::QuoteTable(t.schema, t.table) + ": '" + std::string(sql.substr(0, 200)) +
-                 "'; change the filter or skip the event with `binlog skip`";
+      d.parts.clear();
+      d.reason = "CREATE TABLE ... SELECT on " + Describe(p.table) + " " + Excerpt(sql) +
+                 " cannot be replicated (its rows are not in the QUERY event and running it "
+                 "downstream would read downstream data); create and fill the table "
+                 "downstream by hand, then " + std::string(kWayOut);
       return d;
-    case rules::FilterAction::kDo:
-      break;
+    }
+    // Binlog event filter: ALTER TABLE action by action, else the statement's names.
+    bool filtered_in_part = false;
+    std::string matched;
+    rules::FilterAction action = rules::FilterAction::kDo;
+    if (auto* at = std::get_if<ddl::AlterTable>(&part.node)) {
+      std::vector<ddl::AlterAction> kept;
+      bool real = false;
+      for (const auto& act : at->actions) {
+        std::vector<std::string> names = ddl::AlterActionEventNames(act);
+        if (std::find(names.begin(), names.end(), "alter table") == names.end()) {
+          names.push_back("alter table");
+        }
+        std::string m;
+        auto a = FilterNames(rules, p.table, names, sql, &m);
+        if (a == rules::FilterAction::kError) {
+          action = a;
+          matched = m;
+          break;
+        }
+        if (a == rules::FilterAction::kIgnore) {
+          filtered_in_part = true;
+          matched = m;
+          continue;
+        }
+        using T = ddl::AlterAction::Type;
+        if (act.type != T::kAlgorithm && act.type != T::kLock) real = true;
+        kept.push_back(act);
+      }
+      if (action != rules::FilterAction::kError && filtered_in_part) {
+        if (!real) {
+          action = rules::FilterAction::kIgnore;
+        } else {
+          p.statement = part;  // the tracker gets every action
+          ddl::AlterTable copy = *at;
+          copy.actions = std::move(kept);
+          part.node = std::move(copy);
+          part.text = part.Print();
+        }
+      }
+    } else {
+      action = FilterNames(rules, p.table, part.EventNames(), sql, &matched);
+    }
+    if (p.statement.node.index() == 0) p.statement = part;
+    if (action == rules::FilterAction::kError) {
+      d.action = DdlAction::kError;
+      d.parts.clear();
+      d.reason = "a binlog event filter with action Error matched " +
+                 (matched.empty() ? std::string("the sql-pattern") : matched) + " on " +
+                 Describe(p.table) + ": " + Excerpt(sql) +
+                 "; change the filter rule (or " + std::string(kWayOut) + ")";
+      return d;
+    }
+    if (action == rules::FilterAction::kIgnore) {
+      p.reason = "ignored by a binlog event filter (" +
+                 (matched.empty() ? std::string("sql-pattern") : matched) + ")";
+      d.parts.push_back(std::move(p));
+      continue;
+    }
+    // Route: rewrite the names when any of them changes.
+    bool renamed = false;
+    for (const auto& t : part.Tables(default_schema)) {
+      if (!(route(t) == t)) renamed = true;
+    }
+    p.execute = true;
+    // Text written under ANSI_QUOTES / NO_BACKSLASH_ESCAPES would mean something else in
+    // the downstream session: print it instead.
+    const bool session_quirks = options.lex.ansi_quotes || options.lex.no_backslash_escapes;
+    if (!renamed && !was_split && !filtered_in_part && !session_quirks) {
+      // As written (exact), in the upstream session's schema. Schema-level statements run
+      // without USE: the server logs CREATE/DROP DATABASE x with x itself as the default
+      // schema, which does not exist (yet / any more) downstream.
+      // Statements whose names are all qualified run without USE too (the upstream
+      // session's schema may not exist downstream); views keep it for their bodies.
+      bool uses_default = part.kind == ddl::StatementKind::kCreateView ||
+                          part.kind == ddl::StatementKind::kAlterView;
+      for (const auto& t : part.Tables("")) {
+        if (t.schema.empty()) uses_default = true;
+      }
+      if (!default_schema.empty() && !p.table.table.empty() && uses_default) {
+        p.sql = "USE " + mysql::QuoteIdentifier(default_schema) + "; ";
+      }
+      p.sql += std::string(sql);
+    } else {
+      ddl::Statement down = part;
+      down.RewriteTables(default_schema, route);
+      p.sql = down.Print();
+    }
+    d.parts.push_back(std::move(p));
   }
-  bool renamed = false;
-  if (!t.table.empty()) {
-    rules::Route r = rules.router.RouteTable(source_id, t);
-    renamed = !(r.target == t) || !r.extra.empty();
+  d.action = d.AnyTracked() ? DdlAction::kExecute : DdlAction::kSkip;
+  if (d.action == DdlAction::kSkip) {
+    d.reason = d.parts.empty() ? "no table" : d.parts.front().reason;
+    d.parts.clear();
   }
-  if (rules.router.RouteSchema(t.schema) != t.schema) renamed = true;
-  if (!default_schema.empty() && rules.router.RouteSchema(default_schema) != default_schema) {
-    renamed = true;
-  }
-  if (renamed) {
-    d.action = DdlAction::kError;
-    d.reason = "DDL on a routed table " + mysql::QuoteTable(t.schema, t.table) + " ('" +
-               std::string(sql.substr(0, 200)) +
-               "'): rewriting table names in DDL needs the DDL parser, which this version "
-               "does not have yet; apply the change to the downstream table by hand, then "
-               "skip the event with `binlog skip` (or filter the DDL with a binlog event "
-               "filter rule) and resume-task";
-    return d;
-  }
-  d.action = DdlAction::kExecute;
-  // Schema-level statements run without USE: the server logs CREATE/DROP DATABASE x with
-  // x itself as the default schema, which does not exist (yet / any more) downstream.
-  if (!default_schema.empty() && !t.table.empty()) {
-    d.sql = "USE " + mysql::QuoteIdentifier(default_schema) + "; ";
-  }
-  d.sql += sql;
   return d;
 }
 

@@ -165,6 +165,9 @@ Result<ChangeReader::TableState*> ChangeReader::Table(const binlog::TableMap& ma
   if (!slot) {
     slot = std::make_unique<TableState>();
     slot->allowed = rules_->block_allow.AllowTable(map.schema, map.table);
+    // Rows of online schema change helper tables (ghost copies, changelogs) are not
+    // replicated: the cut-over applies their DDL to the real table instead.
+    if (online_ && online_->Kind(map.table) != OnlineDdl::TableKind::kNormal) slot->allowed = false;
     if (slot->allowed) {
       slot->route = rules_->router.RouteTable(options_.source_id, key);
       slot->expr = rules_->expression_filter.HasRules(key);
@@ -194,7 +197,7 @@ Status ChangeReader::HandleRows(const upstream::StreamEvent& ev, std::stop_token
                        "a binlog event filter with action Error matched " +
                            std::string(EventName(r.kind)) + " on " +
                            mysql::QuoteTable(map.schema, map.table) + " at " + Where(ev.file, h),
-                       "change the filter rule, or skip the event with `binlog skip`");
+                       "change the filter rule (its action or patterns), then resume-task");
       case rules::FilterAction::kDo:
         break;
     }
@@ -350,8 +353,38 @@ Status ChangeReader::Handle(const upstream::StreamEvent& ev, std::stop_token st)
       if (!have_trx_) start_trx();
     } else if (!binlog::QueryIs(q->query, "COMMIT") && !binlog::QueryIs(q->query, "ROLLBACK")) {
       if (!have_trx_) start_trx();
-      DdlInfo info = ClassifyDdl(q->query, q->schema);
-      DdlDecision d = DecideDdl(info, q->query, q->schema, *rules_, options_.source_id);
+      const ddl::ParseOptions po = ParseOptionsForSqlMode(q->sql_mode);
+      DdlDecision d;
+      std::vector<std::string> meta_sql;
+      bool online_handled = false;
+      if (online_) {
+        auto parsed = ddl::Parse(q->query, po);
+        if (parsed.ok() && parsed->IsTableDdl() && parsed->HasAst()) {
+          OnlineDdl::Outcome o = online_->Handle(*parsed, q->schema);
+          if (o.handled) {
+            // The statement is replaced by what the online DDL handling says (the
+            // recorded ALTERs at a cut-over, the other parts of a mixed statement).
+            online_handled = true;
+            LogInfo("sync {}: online DDL at {}: {}", options_.source_id, Where(ev.file, h), o.note);
+            d.default_schema = std::string(q->schema);
+            d.reason = o.note;
+            for (const auto& sql : o.sqls) {
+              DdlDecision one = PlanDdl(sql, q->schema, po, *rules_, options_.source_id);
+              if (one.action == DdlAction::kError) {
+                d = std::move(one);
+                break;
+              }
+              if (one.action == DdlAction::kExecute) {
+                d.action = DdlAction::kExecute;
+                for (auto& p : one.parts) d.parts.push_back(std::move(p));
+              }
+            }
+            meta_sql = std::move(o.meta_sql);
+            if (d.action == DdlAction::kSkip && !meta_sql.empty()) d.action = DdlAction::kExecute;
+          }
+        }
+      }
+      if (!online_handled) d = PlanDdl(q->query, q->schema, po, *rules_, options_.source_id);
       trx_.Feed(e);
       bool ends_trx = trx_.committed();
       switch (d.action) {
@@ -366,11 +399,64 @@ Status ChangeReader::Handle(const upstream::StreamEvent& ev, std::stop_token st)
           // Run it now, before any row that follows it (CREATE TABLE ... SELECT logs the
           // CREATE and then the rows in one transaction).
           DM_RETURN_IF_ERROR(FlushRows(st));
+          // The schema tracker follows every part that passes the block-allow list,
+          // filtered or not, BEFORE the downstream runs it (tables it needs are loaded
+          // first, in their state before this DDL).
+          auto route = [&](const rules::TableRef& t) {
+            return t.table.empty() ? rules::Route{{rules_->router.RouteSchema(t.schema), ""}, {}}
+                                   : rules_->router.RouteTable(options_.source_id, t);
+          };
+          std::vector<bool> tracked(d.parts.size(), false);
+          for (size_t i = 0; i < d.parts.size(); ++i) {
+            const DdlPart& p = d.parts[i];
+            if (!p.track) continue;
+            Status s = schemas_->PrepareDdl(p.statement, q->schema, route);
+            if (s.ok()) {
+              tracked[i] = true;
+            } else if (s.IsNotFound()) {
+              LogWarn("sync {}: DDL at {} on {} not tracked: {}", options_.source_id,
+                      Where(ev.file, h), mysql::QuoteTable(p.table.schema, p.table.table),
+                      s.ToString());
+            } else {
+              return DmError(s.code(), s.scope(), 44006, "schema-tracker",
+                             "loading the schema for DDL '" + p.statement.text.substr(0, 200) +
+                                 "' at " + Where(ev.file, h) + ": " + std::string(s.message()),
+                             "fix the cause, then resume-task");
+            }
+          }
+          std::vector<TableCheckpoint> before = schemas_->TakeChanges();
+          for (size_t i = 0; i < d.parts.size(); ++i) {
+            if (!tracked[i]) continue;
+            const DdlPart& p = d.parts[i];
+            Status s = schemas_->ApplyDdl(p.statement, q->schema);
+            if (s.IsNotFound()) {
+              LogWarn("sync {}: DDL at {} not tracked: {}", options_.source_id, Where(ev.file, h),
+                      s.ToString());
+            } else if (!s.ok()) {
+              return DmError(s.code(), Scope::kInternal, 44006, "schema-tracker",
+                             "the schema tracker cannot apply DDL '" +
+                                 p.statement.text.substr(0, 200) + "' at " + Where(ev.file, h) +
+                                 ": " + std::string(s.message()),
+                             "if the statement is right, report it; to get past it, stop-task "
+                             "and start the task with a `meta` position after this event");
+            }
+          }
+          std::vector<TableCheckpoint> after = schemas_->TakeChanges();
+          std::vector<std::string> stmts = d.Statements();
+          if (stmts.empty() && before.empty() && after.empty() && meta_sql.empty()) {
+            LogDebug("sync {}: skipping DDL at {}: {}", options_.source_id, Where(ev.file, h),
+                     d.parts.empty() ? d.reason : d.parts.front().reason);
+            break;
+          }
           Item item;
           item.kind = Item::Kind::kDdl;
-          item.ddl = std::move(d);
           item.ddl_text = std::string(q->query);
-          item.ddl_table = info.table;
+          item.ddl_table = d.parts.empty() ? rules::TableRef{std::string(q->schema), ""}
+                                          : d.parts.front().table;
+          item.ddl = std::move(d);
+          item.tables_before = std::move(before);
+          item.tables_after = std::move(after);
+          item.meta_sql = std::move(meta_sql);
           return RunDdl(std::move(item), ends_trx, st);
         }
       }
@@ -388,6 +474,7 @@ Status ChangeReader::Commit(std::stop_token st) {
   gtid::Location after{stream_->boundary_position(), stream_->boundary_gtids()};
   Item item;
   item.kind = Item::Kind::kCommit;
+  item.tables_after = schemas_->TakeChanges();  // tables first loaded in this transaction
   item.trx = trx_stamp_;
   item.after = after;
   item.timestamp = trx_ts_;

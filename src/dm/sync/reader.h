@@ -8,7 +8,8 @@
 // Items, in binlog order:
 //   kRows    row changes of the current transaction (at most kRowsPerItem per item)
 //   kCommit  the transaction ended: its start stamp, the location after it, its time
-//   kDdl     a DDL to execute (already decided by ddl.h), sent when it is read (before
+//   kDdl     a DDL to execute or only to track (decided by ddl.h; the schema tracker has
+//            already applied it, filtered parts included), sent when it is read (before
 //            rows that follow it in the same transaction, as CREATE TABLE ... SELECT
 //            logs them). The reader WAITS until the dispatcher sets `done`: the DDL must
 //            reach the downstream before the reader reads the new table structure there.
@@ -27,6 +28,7 @@
 #include "dm/rules/rules.h"
 #include "dm/spec/spec.h"
 #include "dm/sync/ddl.h"
+#include "dm/sync/online_ddl.h"
 #include "dm/sync/queue.h"
 #include "dm/sync/row_change.h"
 #include "dm/sync/schema_source.h"
@@ -44,7 +46,13 @@ struct Item {
   bool has_after = true;        // kDdl: false when the DDL does not end its transaction
   uint32_t timestamp = 0;       // event time (upstream clock)
   uint64_t events = 0;          // binlog events read since the previous item
-  DdlDecision ddl;              // kDdl
+  DdlDecision ddl;              // kDdl (ddl.Statements() may be empty: tracked only)
+  // Per-table checkpoint rows (schema tracker) to save with the next global checkpoint:
+  // kDdl: `tables_before` at item.before, `tables_after` at item.after; kCommit: tables
+  // first loaded in the transaction (`tables_after`).
+  std::vector<TableCheckpoint> tables_before, tables_after;
+  // kDdl: online DDL record changes, saved in the transaction of the checkpoint after it.
+  std::vector<std::string> meta_sql;
   std::string ddl_text;         // kDdl: original statement, for logs
   rules::TableRef ddl_table;    // kDdl: what it changes (for the schema cache)
   std::shared_ptr<std::promise<Status>> done;  // kDdl: set by the dispatcher
@@ -64,6 +72,9 @@ class ChangeReader {
   ChangeReader(ReaderOptions options, std::shared_ptr<const rules::RuleSet> rules,
                std::unique_ptr<SchemaSource> schemas, BoundedQueue<Item>* out);
   ~ChangeReader();  // Stop()s
+
+  // Online schema change handling (nullptr: online-ddl off). Before Start().
+  void SetOnlineDdl(std::unique_ptr<OnlineDdl> online) { online_ = std::move(online); }
 
   // Opens the stream (kUnavailable / kFailedPrecondition naming the server and start
   // point) and starts the thread.
@@ -90,6 +101,7 @@ class ChangeReader {
   ReaderOptions options_;
   std::shared_ptr<const rules::RuleSet> rules_;
   std::unique_ptr<SchemaSource> schemas_;
+  std::unique_ptr<OnlineDdl> online_;
   BoundedQueue<Item>* out_;
   std::unique_ptr<upstream::BinlogStream> stream_;
   upstream::UpstreamInfo upstream_;
