@@ -146,7 +146,11 @@ Status MariaDbServer::Launch() {
             "--bind-address=127.0.0.1",
             "--socket=" + socket_path(),
             "--pid-file=" + dir_ + "/mysqld.pid",
-            "--log-error=" + error_log_path()};
+            "--log-error=" + error_log_path(),
+            // Own temp dir: implicit temporary tables of concurrent servers never meet in /tmp.
+            "--tmpdir=" + dir_ + "/tmp"};
+  std::error_code ec;
+  std::filesystem::create_directories(dir_ + "/tmp", ec);
   if (geteuid() == 0) o.argv.push_back("--user=root");
   for (std::string a : {fmt::format("--server-id={}", server_id_),
                         "--log-bin=" + dir_ + "/" + kBinlogBasename,

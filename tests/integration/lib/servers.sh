@@ -258,8 +258,9 @@ _dm_launch_mariadb() {
   dir=$DM_RUN_DIR/$name
   local user_args=()
   [[ $(id -u) -eq 0 ]] && user_args=(--user=root)
+  mkdir -p "$dir/tmp"  # own temp dir: implicit temporary tables never meet in /tmp
   # shellcheck disable=SC2046
-  $(_dm_pdeathsig) "$DM_MARIADBD" --no-defaults \
+  $(_dm_pdeathsig) "$DM_MARIADBD" --no-defaults --tmpdir="$dir/tmp" \
     --datadir="$dir/data" --port="$port" --bind-address=127.0.0.1 \
     --socket="$dir/mysql.sock" --pid-file="$dir/mysqld.pid" --log-error="$dir/error.log" \
     "${user_args[@]}" --server-id="$server_id" \
