@@ -1,143 +1,247 @@
 #!/usr/bin/env bash
-# Full migration end to end: our dump + load units vs Debian's mydumper + myloader, on the
-# same two throwaway MariaDB servers in the same run.
+# Full migration end to end: our dump + load units (bench/dm_full_runner) vs Debian's
+# mydumper + myloader, on the same two throwaway MariaDB servers in the same run.
 #
-#   bench/full_bench.sh [--tables N] [--rows N] [--threads N] [--ours-threads DUMP,LOAD]
-#                       [--runner PATH] [--no-doc]
+#   bench/full_bench.sh [--tables N] [--rows N] [--threads N] [--pool N] [--chunk-rows N]
+#                       [--peer-threads N] [--peer-binlog] [--runner PATH] [--build-dir DIR] [--no-doc]
+#                       [--doc PATH] [--keep]
 #
-# 1. starts an upstream and a downstream MariaDB (tests/integration/lib/servers.sh) and
-#    fills the upstream with `sysbench oltp_read_write prepare` (default 4 tables x 1M rows);
-# 2. ours: bench binary dm_full_runner (the Dump and Load units of a task-mode `full`
-#    subtask, exactly what dm-worker runs) with DM's defaults (mydumper threads 4, loader
-#    pool-size 16; --ours-threads to change) and rows: 100000 chunks; /usr/bin/time -v
-#    gives the peak RSS;
-# 3. the peer: mydumper -t N -r 100000 then myloader -t N -o -e (N = --threads, default 2, as
-#    the issue's reference setup), same servers, the downstream schema dropped first.
-#    `-e` keeps the downstream binlog on, as our loader does (myloader turns it off by
-#    default with SQL_LOG_BIN=0, which needs SUPER and hides the load from replicas of the
-#    target);
-# 4. after each, CHECKSUM TABLE + COUNT(*) of every table must equal the upstream's;
-# 5. prints a markdown table and, unless --no-doc, writes it into docs/BENCHMARKS.md between
-#    the full_bench markers.
+# 1. builds dm_full_runner (cmake --build BUILD_DIR --target dm_full_runner) unless
+#    --runner PATH is given;
+# 2. starts an upstream and a downstream MariaDB (tests/integration/lib/servers.sh, plus
+#    --innodb-buffer-pool-size=1G) and runs `sysbench oltp_read_write --tables=N
+#    --table-size=ROWS prepare` on the upstream (default 4 x 1,000,000);
+# 3. warms the upstream (CHECKSUM TABLE of every table), then, each timed with
+#    /usr/bin/time -v (wall time and peak RSS):
+#      a. ours: dm_full_runner, task-mode full (dump then load; threads, rows, pool-size
+#         from the options; dump files removed after the load as clean-dump-file does);
+#      b. the peer: mydumper -t PEER_THREADS, then myloader -t PEER_THREADS
+#         (overwrite tables), on a freshly emptied downstream; myloader's default skips the
+#         downstream binlog (SQL_LOG_BIN=0) while our loader writes it as DM does;
+#         --peer-binlog passes -e so both write it;
+#    after each, CHECKSUM TABLE of every table must equal the upstream's;
+# 4. prints a markdown table and writes it into docs/BENCHMARKS.md between the full_bench
+#    markers (or appends the section).
+#
+# rows/s = sysbench rows / end-to-end wall seconds; MB/s = the size of our dump files (the
+# logical data: one number for both tools, 1 MB = 10^6 bytes) / end-to-end seconds.
+#
+# Options (defaults): --tables 4, --rows 1000000, --threads 4 (mydumpers.threads),
+# --pool 4 (loaders.pool-size), --chunk-rows 0 (mydumpers.rows; 0 = whole tables),
+# --peer-threads 2, --build-dir build, --keep (keep the servers' dirs).
+# Needs ~3 GB free in $DM_TEST_TMP (or /tmp) for 4 x 1M rows.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-TABLES=4 ROWS=1000000 THREADS=2 OURS_DUMP=4 OURS_LOAD=16 RUNNER="" WRITE_DOC=1
+
+TABLES=4 ROWS=1000000 THREADS=4 POOL=4 CHUNK_ROWS=0 PEER_THREADS=2 RUNNER="" BUILD_DIR=build
+DOC="$ROOT/docs/BENCHMARKS.md" WRITE_DOC=1 KEEP=0 PEER_BINLOG=()
+usage() { sed -n '2,35p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while (($#)); do
   case $1 in
     --tables) TABLES=${2:?}; shift 2 ;;
     --rows) ROWS=${2:?}; shift 2 ;;
     --threads) THREADS=${2:?}; shift 2 ;;
-    --ours-threads) OURS_DUMP=${2%%,*}; OURS_LOAD=${2##*,}; shift 2 ;;
+    --pool) POOL=${2:?}; shift 2 ;;
+    --chunk-rows) CHUNK_ROWS=${2:?}; shift 2 ;;
+    --peer-threads) PEER_THREADS=${2:?}; shift 2 ;;
+    --peer-binlog) PEER_BINLOG=(-e); shift ;;
     --runner) RUNNER=${2:?}; shift 2 ;;
+    --build-dir) BUILD_DIR=${2:?}; shift 2 ;;
     --no-doc) WRITE_DOC=0; shift ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "full_bench: unknown option $1" >&2; exit 2 ;;
+    --doc) DOC=${2:?}; shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "full_bench: unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
 done
-for tool in sysbench mydumper myloader /usr/bin/time; do
-  command -v "$tool" >/dev/null || { echo "full_bench: $tool is missing (scripts/deps.sh installs it)" >&2; exit 1; }
+for v in TABLES ROWS THREADS POOL PEER_THREADS; do
+  [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || { echo "full_bench: --${v,,} must be a positive integer" >&2; exit 2; }
 done
+[[ "$CHUNK_ROWS" =~ ^[0-9]+$ ]] || { echo "full_bench: --chunk-rows must be an integer" >&2; exit 2; }
+for tool in sysbench mydumper myloader /usr/bin/time python3; do
+  command -v "$tool" >/dev/null || { echo "full_bench: $tool is not installed (scripts/deps.sh)" >&2; exit 1; }
+done
+
 if [[ -z "$RUNNER" ]]; then
-  cmake --build build --target dm_full_runner >/dev/null
-  RUNNER=$ROOT/build/bin/dm_full_runner
+  echo "full_bench: building $BUILD_DIR/bin/dm_full_runner" >&2
+  [[ -f "$BUILD_DIR/build.ninja" || -f "$BUILD_DIR/Makefile" ]] || cmake -S . -B "$BUILD_DIR" -G Ninja >/dev/null
+  cmake --build "$BUILD_DIR" -j2 --target dm_full_runner >&2
+  RUNNER=$ROOT/$BUILD_DIR/bin/dm_full_runner
 fi
-source tests/integration/lib/servers.sh
-source tests/integration/lib/checksum.sh
+[[ -x "$RUNNER" ]] || { echo "full_bench: $RUNNER is not executable" >&2; exit 1; }
+
+[[ "$KEEP" == 1 ]] && export DM_KEEP_TMP=1
+# shellcheck source=../tests/integration/lib/servers.sh
+source "$ROOT/tests/integration/lib/servers.sh"
+# shellcheck source=../tests/integration/lib/checksum.sh
+source "$ROOT/tests/integration/lib/checksum.sh"
 harness_init
+RUN=$(dm_run_dir)
 log() { echo "full_bench: $*" >&2; }
 
-start_mariadb up
-start_mariadb down
+SERVER_ARGS=(--innodb-buffer-pool-size=1G --max-allowed-packet=64M)
+start_mariadb up "${SERVER_ARGS[@]}"
+start_mariadb down "${SERVER_ARGS[@]}"
+log "upstream 127.0.0.1:$UP_PORT, downstream 127.0.0.1:$DOWN_PORT, run dir $RUN"
+
 mysql_exec up "CREATE DATABASE sbtest"
-log "preparing $TABLES x $ROWS sysbench rows upstream"
-t0=$SECONDS
-sysbench --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$UP_PORT" --mysql-user=root \
-  --mysql-db=sbtest --tables="$TABLES" --table-size="$ROWS" --threads=2 oltp_read_write prepare >/dev/null
-log "prepared in $((SECONDS - t0)) s"
-DATA_BYTES=$(mysql_exec up "SELECT SUM(DATA_LENGTH) FROM information_schema.TABLES WHERE TABLE_SCHEMA='sbtest'")
+log "sysbench prepare: $TABLES tables x $ROWS rows"
+prep_start=$SECONDS
+sysbench oltp_read_write --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$UP_PORT" \
+  --mysql-user=root --mysql-db=sbtest --tables="$TABLES" --table-size="$ROWS" --threads=2 prepare >"$RUN/prepare.log"
+log "prepared in $((SECONDS - prep_start)) s"
 TOTAL_ROWS=$((TABLES * ROWS))
-same() { dm_compare_checksums "127.0.0.1:$UP_PORT" "127.0.0.1:$DOWN_PORT" sbtest; }
+# Warm the upstream buffer pool so neither tool pays for a cold cache.
+for ((i = 1; i <= TABLES; i++)); do mysql_exec up "CHECKSUM TABLE sbtest.sbtest$i" >/dev/null; done
 
-# ---- ours ----
-W=$DM_RUN_DIR/ours
-mkdir -p "$W"
-cat >"$W/source.yaml" <<YAML
-source-id: bench
-from: {host: 127.0.0.1, port: $UP_PORT, user: root, password: ""}
-YAML
-cat >"$W/task.yaml" <<YAML
-name: fullbench
-task-mode: full
-target-database: {host: 127.0.0.1, port: $DOWN_PORT, user: root, password: ""}
-block-allow-list: {b: {do-dbs: [sbtest]}}
-mydumpers: {d: {threads: $OURS_DUMP, rows: 100000}}
-loaders: {l: {pool-size: $OURS_LOAD, dir: ./dumped}}
-mysql-instances:
-  - {source-id: bench, block-allow-list: b, mydumper-config-name: d, loader-config-name: l}
-YAML
-log "ours: dump threads $OURS_DUMP + load pool-size $OURS_LOAD"
-t0=$(date +%s.%N)
-(cd "$W" && /usr/bin/time -v "$RUNNER" --source source.yaml --task task.yaml -L warn \
-    >"$W/out.json" 2>"$W/time.txt") || { cat "$W/time.txt" >&2; exit 1; }
-OURS_S=$(echo "$(date +%s.%N) - $t0" | bc)
-OURS_RSS_KB=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$W/time.txt")
-OURS_SPLIT=$(python3 -c 'import json,sys; j=json.loads(open(sys.argv[1]).read().strip().splitlines()[-1]); s=j.get("seconds",{}); print("dump %.1f s + load %.1f s" % (s.get("dump",0), s.get("load",0)))' "$W/out.json")
-same || { log "ours: data differs"; exit 1; }
-log "ours: ${OURS_S}s ($OURS_SPLIT), peak RSS ${OURS_RSS_KB} kB, data identical"
-
-# ---- mydumper + myloader ----
-mysql_exec down "DROP DATABASE sbtest; DROP DATABASE IF EXISTS dm_meta"
-P=$DM_RUN_DIR/peer
-log "peer: mydumper -t $THREADS -r 100000 + myloader -t $THREADS -e"
-t0=$(date +%s.%N)
-mydumper -h 127.0.0.1 -P "$UP_PORT" -u root -B sbtest -t "$THREADS" -r 100000 -o "$P" >/dev/null 2>"$DM_RUN_DIR/mydumper.err"
-t1=$(date +%s.%N)
-myloader -h 127.0.0.1 -P "$DOWN_PORT" -u root -d "$P" -t "$THREADS" -o -e >/dev/null 2>"$DM_RUN_DIR/myloader.err"
-t2=$(date +%s.%N)
-PEER_S=$(echo "$t2 - $t0" | bc)
-PEER_SPLIT=$(printf 'dump %.1f s + load %.1f s' "$(echo "$t1 - $t0" | bc)" "$(echo "$t2 - $t1" | bc)")
-same || { log "peer: data differs"; exit 1; }
-log "peer: ${PEER_S}s ($PEER_SPLIT), data identical"
-
-RATIO=$(echo "scale=2; $OURS_S / $PEER_S" | bc)
-row() { printf '| %s | %.1f | %s | %.0f | %.1f |\n' "$1" "$2" "$3" "$(echo "$TOTAL_ROWS / $2" | bc -l)" "$(echo "$DATA_BYTES / 1000000 / $2" | bc -l)"; }
-SECTION=$(cat <<MD
-<!-- full_bench:begin -->
-## Results: full migration (bench/full_bench.sh)
-
-- Date: $(date -u '+%Y-%m-%d %H:%M UTC'); machine: $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)); both
-  MariaDB servers on the same machine (loopback).
-- Data: sysbench \`oltp_read_write prepare\`, $TABLES tables x $ROWS rows ($TOTAL_ROWS rows,
-  $((DATA_BYTES / 1000000)) MB of InnoDB data upstream). 100,000-row chunks for both; ours with
-  dump threads $OURS_DUMP and load pool-size $OURS_LOAD (DM's defaults are 4 and 16), the peer with -t $THREADS;
-  downstream emptied between runs; CHECKSUM TABLE + COUNT(*) equal to the upstream after each.
-
-| tool | wall s | split | rows/s | MB/s (InnoDB data) |
-|---|---:|---|---:|---:|
-$(row "dm dump + load units (\`dm_full_runner\`, threads $OURS_DUMP, pool-size $OURS_LOAD)" "$OURS_S" "$OURS_SPLIT")
-$(row "mydumper -t $THREADS + myloader -t $THREADS -e ($(mydumper --version 2>&1 | head -n1 | awk '{print $2}' | tr -d ,))" "$PEER_S" "$PEER_SPLIT")
-
-- Our time / peer time: **$RATIO** (target: at most 0.8).
-- myloader runs with \`-e\` (binlog on, like our loader; its default SQL_LOG_BIN=0 skips the
-  downstream binlog writes, which also hides the load from the target's replicas).
-- Our peak RSS: $((OURS_RSS_KB / 1024)) MiB (target: under 1 GiB for any table size).
-
-\`\`\`sh
-bench/full_bench.sh --tables $TABLES --rows $ROWS --threads $THREADS --ours-threads $OURS_DUMP,$OURS_LOAD
-\`\`\`
-<!-- full_bench:end -->
-MD
+# time_run NAME CMD...: runs CMD under /usr/bin/time -v; sets T_WALL (s) and T_RSS (KiB).
+time_run() {
+  local name=$1
+  shift
+  local out=$RUN/$name.time
+  if ! /usr/bin/time -v -o "$out" "$@" >"$RUN/$name.out" 2>"$RUN/$name.err"; then
+    log "$name failed; see $RUN/$name.err:"
+    tail -n 20 "$RUN/$name.err" >&2
+    exit 1
+  fi
+  T_WALL=$(python3 - "$out" <<'EOF'
+import sys
+for line in open(sys.argv[1]):
+    line = line.strip()
+    if line.startswith("Elapsed (wall clock) time"):
+        v = line.rsplit(": ", 1)[1].split(":")
+        s = 0.0
+        for part in v:
+            s = s * 60 + float(part)
+        print(f"{s:.2f}")
+EOF
 )
-echo "$SECTION"
-if ((WRITE_DOC)); then
-  python3 - "$ROOT/docs/BENCHMARKS.md" "$SECTION" <<'PY'
+  T_RSS=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$out")
+}
+
+check_same() {
+  if ! dm_compare_checksums "127.0.0.1:$UP_PORT" "127.0.0.1:$DOWN_PORT" sbtest; then
+    log "$1: the downstream differs from the upstream"
+    exit 1
+  fi
+}
+
+# --- ours -----------------------------------------------------------------------------
+mkdir -p "$RUN/ours"
+cat >"$RUN/ours/source.yaml" <<EOF
+source-id: "bench-src"
+from:
+  host: "127.0.0.1"
+  port: $UP_PORT
+  user: "root"
+  password: ""
+EOF
+cat >"$RUN/ours/task.yaml" <<EOF
+name: "bench"
+task-mode: full
+clean-dump-file: false
+target-database:
+  host: "127.0.0.1"
+  port: $DOWN_PORT
+  user: "root"
+  password: ""
+block-allow-list:
+  bw:
+    do-dbs: ["sbtest"]
+mydumpers:
+  md:
+    threads: $THREADS
+    rows: $CHUNK_ROWS
+loaders:
+  ld:
+    pool-size: $POOL
+    dir: "$RUN/ours/dump"
+mysql-instances:
+  - source-id: "bench-src"
+    block-allow-list: "bw"
+    mydumper-config-name: "md"
+    loader-config-name: "ld"
+EOF
+log "ours: dump + load (threads $THREADS, rows $CHUNK_ROWS, pool-size $POOL)"
+time_run ours "$RUNNER" --source "$RUN/ours/source.yaml" --task "$RUN/ours/task.yaml" -L warn
+OURS_WALL=$T_WALL OURS_RSS=$T_RSS
+read -r OURS_DUMP OURS_LOAD < <(python3 -c '
+import json, sys
+j = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
+s = j["seconds"]
+print("%.2f %.2f" % (s["dump"], s["load"]))' "$RUN/ours.out")
+DATA_BYTES=$(du -sb "$RUN/ours/dump.bench" | cut -f1)
+check_same ours
+rm -rf "$RUN/ours/dump.bench"
+
+# --- peer -----------------------------------------------------------------------------
+mysql_exec down "DROP DATABASE sbtest; DROP DATABASE IF EXISTS dm_meta"
+log "peer: mydumper -t $PEER_THREADS"
+time_run mydumper mydumper -h 127.0.0.1 -P "$UP_PORT" -u root -B sbtest -t "$PEER_THREADS" -o "$RUN/peer"
+PEER_DUMP=$T_WALL PEER_DUMP_RSS=$T_RSS
+log "peer: myloader -t $PEER_THREADS ${PEER_BINLOG[*]}"
+time_run myloader myloader -h 127.0.0.1 -P "$DOWN_PORT" -u root -d "$RUN/peer" -t "$PEER_THREADS" -o "${PEER_BINLOG[@]}"
+PEER_LOAD=$T_WALL PEER_LOAD_RSS=$T_RSS
+check_same peer
+PEER_BYTES=$(du -sb "$RUN/peer" | cut -f1)
+
+# --- report ---------------------------------------------------------------------------
+REPORT=$(python3 - "$TOTAL_ROWS" "$DATA_BYTES" "$PEER_BYTES" "$OURS_DUMP" "$OURS_LOAD" "$OURS_WALL" "$OURS_RSS" \
+  "$PEER_DUMP" "$PEER_LOAD" "$PEER_DUMP_RSS" "$PEER_LOAD_RSS" <<'EOF'
+import sys
+rows, data, peer_bytes = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+od, ol, ow, orss = float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6]), int(sys.argv[7])
+pd, pl, prss_d, prss_l = float(sys.argv[8]), float(sys.argv[9]), int(sys.argv[10]), int(sys.argv[11])
+pw = pd + pl
+def row(name, d, l, w, rss):
+    return (f"| {name} | {d:.1f} | {l:.1f} | {w:.1f} | {rows / w:,.0f} | {data / 1e6 / w:.1f} | "
+            f"{rss / 1024:.0f} |")
+print("| tool | dump s | load s | end-to-end s | rows/s | MB/s | peak RSS MiB |")
+print("|---|---:|---:|---:|---:|---:|---:|")
+print(row("dm_full_runner (dump + load units)", od, ol, ow, orss))
+print(row("mydumper + myloader", pd, pl, pw, max(prss_d, prss_l)))
+print()
+print(f"Ours / peer end-to-end time: {ow / pw:.2f}x (target <= 0.80x). "
+      f"Dump files: ours {data / 1e6:.1f} MB, mydumper {peer_bytes / 1e6:.1f} MB.")
+EOF
+)
+echo "$REPORT"
+
+if [[ "$WRITE_DOC" == 1 ]]; then
+  SECTION=$(cat <<EOF
+<!-- full_bench:begin -->
+## Results: full migration end to end (bench/full_bench.sh)
+
+- Date: $(date -u '+%Y-%m-%d %H:%M UTC'); machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')),
+  shared; both servers on the same machine (MariaDB $(mysql_exec up "SELECT VERSION()"),
+  innodb_buffer_pool_size=1G, binlog on, defaults otherwise).
+- Data: sysbench \`oltp_read_write prepare\` $TABLES tables x $ROWS rows ($TOTAL_ROWS rows).
+- Ours: \`$(basename "$RUNNER") --source source.yaml --task task.yaml\`, task-mode full,
+  mydumpers threads=$THREADS rows=$CHUNK_ROWS, loaders pool-size=$POOL (dump, then load; the
+  time includes both and the upstream/downstream checks the units do).
+- Peer: \`mydumper -t $PEER_THREADS -B sbtest\` then \`myloader -t $PEER_THREADS -o ${PEER_BINLOG[*]}\` (Debian's $(mydumper --version 2>&1 | head -1 | cut -d, -f1));
+  $([[ ${#PEER_BINLOG[@]} -gt 0 ]] && echo "with -e both write the downstream binlog" || echo "without -e myloader skips the downstream binlog (SQL_LOG_BIN=0), which our loader writes as DM does").
+- Both results verified: CHECKSUM TABLE of every table equal to the upstream's.
+- Command: \`bench/full_bench.sh --tables $TABLES --rows $ROWS --threads $THREADS --pool $POOL --chunk-rows $CHUNK_ROWS --peer-threads $PEER_THREADS ${PEER_BINLOG[*]:+--peer-binlog}\`
+
+$REPORT
+<!-- full_bench:end -->
+EOF
+)
+  python3 - "$DOC" "$SECTION" <<'EOF'
 import re, sys
 path, section = sys.argv[1], sys.argv[2]
-text = open(path).read()
+try:
+    text = open(path).read()
+except FileNotFoundError:
+    text = "# Benchmarks\n"
 pat = re.compile(r"<!-- full_bench:begin -->.*?<!-- full_bench:end -->", re.S)
-text = pat.sub(lambda m: section, text) if pat.search(text) else text.rstrip("\n") + "\n\n" + section + "\n"
+if pat.search(text):
+    text = pat.sub(lambda m: section, text)
+else:
+    text = text.rstrip("\n") + "\n\n" + section + "\n"
 open(path, "w").write(text)
-PY
-  log "wrote the results into docs/BENCHMARKS.md"
+EOF
+  log "wrote the results into $DOC"
 fi

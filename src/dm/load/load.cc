@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -42,6 +43,12 @@ using mysql::QuoteTable;
 constexpr uint64_t kMaxBatchBytes = 4 << 20;
 constexpr uint64_t kPacketMargin = 64 << 10;
 constexpr int kMaxFileAttempts = 5;
+// Loader connections hold one named lock each ("slot"), so a new incarnation can wait for
+// every connection of a killed one to be gone before it trusts the checkpoint: a
+// transaction the dead process had already sent may still be running, and commit, on the
+// server. pool-size is capped at kMaxSlots.
+constexpr int kMaxSlots = 256;
+constexpr int kSlotWaitSeconds = 120;
 
 std::string Lit(std::string_view v) {
   std::string out;
@@ -103,7 +110,7 @@ class LoadUnit final : public unit::Unit {
   Status Init() override {
     dir_ = dump::DumpDir(*ctx_);
     const auto& lc = ctx_->instance.resolved.loader;
-    pool_size_ = std::max(1, lc.pool_size);
+    pool_size_ = std::clamp(lc.pool_size, 1, kMaxSlots);
     const std::string& dup = lc.on_duplicate_logical.empty() ? std::string("replace") : lc.on_duplicate_logical;
     if (dup == "replace") {
       verb_ = "REPLACE INTO ";
@@ -136,6 +143,7 @@ class LoadUnit final : public unit::Unit {
     finished_.store(false);
     DM_ASSIGN_OR_RETURN(auto control, Connect(false));
     DM_RETURN_IF_ERROR(cp_.EnsureTable(*control));
+    DM_RETURN_IF_ERROR(WaitForPredecessors(*control));
     DM_ASSIGN_OR_RETURN(auto points, cp_.Read(*control));
 
     auto meta = dump::ReadMetadata(dir_);
@@ -162,6 +170,7 @@ class LoadUnit final : public unit::Unit {
       meta_gtid_ = meta->gtid;
     }
 
+    deferred_.clear();
     DM_RETURN_IF_ERROR(ScanDir());
     DM_RETURN_IF_ERROR(CreateSchemas(*control));
     DM_RETURN_IF_ERROR(CreateTables(*control));
@@ -223,6 +232,7 @@ class LoadUnit final : public unit::Unit {
     }
     if (stop.stop_requested()) return Status::OK();
     control.reset();
+    DM_RETURN_IF_ERROR(BuildDeferredIndexes());
     DM_RETURN_IF_ERROR(CleanDumpFiles());
     finished_.store(true);
     LogInfo("load: task {} source {} finished: {} bytes in {} files", ctx_->task, ctx_->source.source_id,
@@ -263,7 +273,9 @@ class LoadUnit final : public unit::Unit {
     finished_.store(true);
   }
 
-  Result<std::unique_ptr<Connection>> Connect(bool data) {
+  // Data connections pass their pool slot: they take its named lock (waiting up to
+  // kSlotWaitSeconds for a previous holder's server thread to finish).
+  Result<std::unique_ptr<Connection>> Connect(bool data, int slot = -1) {
     mysql::ConnectOptions o = ctx_->to;
     o.scope = Scope::kDownstream;
     DM_ASSIGN_OR_RETURN(auto c, Connection::Connect(o));
@@ -283,7 +295,54 @@ class LoadUnit final : public unit::Unit {
     }
     Status st = c->Execute(set);
     if (!st.ok()) return st.WithContext("setting up the downstream session (target-database session)");
+    if (slot >= 0) {
+      DM_ASSIGN_OR_RETURN(auto got, c->QueryValue("SELECT GET_LOCK(" + Lit(SlotLockName(slot)) + ", " +
+                                                  std::to_string(kSlotWaitSeconds) + ")"));
+      if (got.value_or("0") != "1") {
+        return Status(Code::kFailedPrecondition,
+                      "load: another loader of task " + ctx_->task + " source " + ctx_->source.source_id +
+                          " still holds lock " + SlotLockName(slot) + " on " + o.Describe() +
+                          " after " + std::to_string(kSlotWaitSeconds) +
+                          " s; make sure only one worker runs this subtask, then resume",
+                      Scope::kDownstream);
+      }
+    }
     return c;
+  }
+
+  std::string SlotLockName(int slot) const {
+    // FNV-1a of task and source keeps the name under MySQL's 64-character limit.
+    uint64_t h = 1469598103934665603ull;
+    for (char ch : ctx_->task + std::string(1, '\0') + ctx_->source.source_id) {
+      h = (h ^ static_cast<unsigned char>(ch)) * 1099511628211ull;
+    }
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "dm-load:%016llx:%d", static_cast<unsigned long long>(h), slot);
+    return buf;
+  }
+
+  // Waits until no connection holds any slot lock of this task and source: every
+  // transaction of a previous (killed) incarnation has committed or rolled back, so the
+  // checkpoint read next is final.
+  Status WaitForPredecessors(Connection& c) {
+    std::string sql = "SELECT CONCAT_WS(',', ";
+    for (int i = 0; i < kMaxSlots; ++i) sql += (i ? ", " : "") + std::string("IS_USED_LOCK(") + Lit(SlotLockName(i)) + ")";
+    sql += ")";
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kSlotWaitSeconds);
+    while (true) {
+      DM_ASSIGN_OR_RETURN(auto holders, c.QueryValue(sql));
+      std::string ids = holders.value_or("");
+      if (ids.empty()) return Status::OK();
+      if (std::chrono::steady_clock::now() > deadline) {
+        return Status(Code::kFailedPrecondition,
+                      "load: downstream connection(s) " + ids + " of another loader of task " + ctx_->task +
+                          " source " + ctx_->source.source_id + " are still running after " +
+                          std::to_string(kSlotWaitSeconds) +
+                          " s; make sure only one worker runs this subtask (or KILL them), then resume",
+                      Scope::kDownstream);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
   }
 
   Status ScanDir() {
@@ -400,7 +459,23 @@ class LoadUnit final : public unit::Unit {
       const auto& target = t.route.target;
       DM_RETURN_IF_ERROR(RunSchemaFile(c, file, [&](const CreateStatement& cs) -> Status {
         if (cs.database) return Status::OK();
-        return c.Execute("CREATE TABLE IF NOT EXISTS " + QuoteTable(target.schema, target.table) + cs.rest);
+        if (!t.route.extra.empty()) {
+          return c.Execute("CREATE TABLE IF NOT EXISTS " + QuoteTable(target.schema, target.table) + cs.rest);
+        }
+        // Plain secondary indexes are built after the rows are loaded (sorted build);
+        // on a resume the ones still missing downstream are built then.
+        DeferredIndexes d = DeferSecondaryIndexes(cs.rest);
+        DM_ASSIGN_OR_RETURN(auto exists, c.QueryValue("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
+                                                      Lit(target.schema) + " AND TABLE_NAME = " + Lit(target.table)));
+        if (exists.value_or("0") == "0") {
+          DM_RETURN_IF_ERROR(c.Execute("CREATE TABLE IF NOT EXISTS " + QuoteTable(target.schema, target.table) + d.rest));
+        }
+        auto& list = deferred_[{target.schema, target.table}];
+        for (auto& idx : d.indexes) {
+          bool dup = std::any_of(list.begin(), list.end(), [&](const auto& p) { return p.first == idx.first; });
+          if (!dup) list.push_back(idx);
+        }
+        return Status::OK();
       }));
       if (!t.route.extra.empty()) {
         DM_ASSIGN_OR_RETURN(auto cols, TargetColumns(c, target.schema, target.table));
@@ -573,7 +648,7 @@ class LoadUnit final : public unit::Unit {
   }
 
   // Loads one file, retrying retryable errors from the committed checkpoint.
-  Status LoadFileWithRetry(std::unique_ptr<Connection>& c, DataFileJob& f, std::stop_token& stop) {
+  Status LoadFileWithRetry(std::unique_ptr<Connection>& c, int slot, DataFileJob& f, std::stop_token& stop) {
     for (int attempt = 1;; ++attempt) {
       Status st = c ? LoadFile(*c, f, stop) : Status::Unavailable("not connected");
       if (st.ok() || !st.IsRetryable() || attempt >= kMaxFileAttempts || stop.stop_requested() || abort_.load()) {
@@ -582,7 +657,8 @@ class LoadUnit final : public unit::Unit {
       LogWarn("load: {} (attempt {}/{}); retrying from the checkpoint", st.ToString(), attempt, kMaxFileAttempts);
       std::this_thread::sleep_for(std::chrono::seconds(attempt));
       c.reset();
-      auto nc = Connect(true);
+      // Taking the slot lock waits until the old connection's server thread is gone.
+      auto nc = Connect(true, slot);
       if (!nc.ok()) {
         if (attempt + 1 >= kMaxFileAttempts) return std::move(nc).status();
         continue;
@@ -605,7 +681,7 @@ class LoadUnit final : public unit::Unit {
     size_t n = std::min<size_t>(pending.size(), static_cast<size_t>(pool_size_));
     std::vector<std::unique_ptr<Connection>> conns;
     for (size_t i = 0; i < n; ++i) {
-      DM_ASSIGN_OR_RETURN(auto c, Connect(true));
+      DM_ASSIGN_OR_RETURN(auto c, Connect(true, static_cast<int>(i)));
       conns.push_back(std::move(c));
     }
     std::atomic<size_t> next{0};
@@ -620,7 +696,7 @@ class LoadUnit final : public unit::Unit {
           while (!abort_.load() && !st.stop_requested()) {
             size_t i = next.fetch_add(1);
             if (i >= pending.size()) return;
-            Status s = LoadFileWithRetry(conns[w], *pending[i], st);
+            Status s = LoadFileWithRetry(conns[w], static_cast<int>(w), *pending[i], st);
             if (s.ok()) {
               finished_files_.fetch_add(1);
               continue;
@@ -638,6 +714,64 @@ class LoadUnit final : public unit::Unit {
     return Status::OK();
   }
 
+  // ALTER TABLE ... ADD the deferred secondary indexes still missing downstream, one
+  // statement per table (one scan builds them all), tables in parallel.
+  Status BuildDeferredIndexes() {
+    std::vector<std::pair<const std::pair<std::string, std::string>*, const std::vector<std::pair<std::string, std::string>>*>> work;
+    for (const auto& [tbl, list] : deferred_) {
+      if (!list.empty()) work.emplace_back(&tbl, &list);
+    }
+    if (work.empty()) return Status::OK();
+    auto start = std::chrono::steady_clock::now();
+    std::atomic<size_t> next{0};
+    std::mutex mu;
+    Status first;
+    size_t n = std::min<size_t>(work.size(), static_cast<size_t>(pool_size_));
+    {
+      std::vector<std::jthread> threads;
+      for (size_t w = 0; w < n; ++w) {
+        threads.emplace_back([&] {
+          auto conn = Connect(false);
+          if (!conn.ok()) {
+            std::lock_guard lk(mu);
+            if (first.ok()) first = std::move(conn).status();
+            return;
+          }
+          while (true) {
+            size_t i = next.fetch_add(1);
+            if (i >= work.size()) return;
+            Status st = AddMissingIndexes(**conn, work[i].first->first, work[i].first->second, *work[i].second);
+            if (!st.ok()) {
+              std::lock_guard lk(mu);
+              if (first.ok()) first = std::move(st);
+              return;
+            }
+          }
+        });
+      }
+    }
+    LogInfo("load: built deferred secondary indexes of {} table(s) in {:.1f} s", work.size(),
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    return first;
+  }
+
+  Status AddMissingIndexes(Connection& c, const std::string& db, const std::string& table,
+                           const std::vector<std::pair<std::string, std::string>>& indexes) {
+    DM_ASSIGN_OR_RETURN(auto r, c.Query("SELECT DISTINCT INDEX_NAME FROM information_schema.STATISTICS WHERE "
+                                        "TABLE_SCHEMA = " + Lit(db) + " AND TABLE_NAME = " + Lit(table)));
+    std::set<std::string> have;
+    for (auto& row : r.rows) have.insert(Upper(row[0].value_or("")));
+    std::string sql;
+    for (const auto& [name, def] : indexes) {
+      if (have.count(Upper(name))) continue;
+      sql += (sql.empty() ? "ALTER TABLE " + QuoteTable(db, table) + " ADD " : ", ADD ") + def;
+    }
+    if (sql.empty()) return Status::OK();
+    Status st = c.Execute(sql);
+    if (!st.ok()) return st.WithContext("load: building the secondary indexes of " + QuoteTable(db, table));
+    return Status::OK();
+  }
+
   Status CleanDumpFiles() {
     if (!ctx_->task_config.clean_dump_file) return Status::OK();
     const std::string& mode = ctx_->task_config.task_mode;
@@ -651,7 +785,11 @@ class LoadUnit final : public unit::Unit {
       if (n == "." || n == "..") continue;
       bool sql = n.size() > 4 && n.compare(n.size() - 4, 4, ".sql") == 0;
       bool meta = n.rfind("metadata", 0) == 0;
-      if (!sql && !(meta && mode == "full")) continue;
+      bool data = dump::ParseDumpFileName(n).kind == dump::DumpFile::Kind::kData;
+      // Mode all keeps `metadata` (the sync unit's start point) and the schema files (the
+      // sync unit's initial upstream table structures).
+      bool remove = mode == "full" ? (sql || meta) : data;
+      if (!remove) continue;
       std::string path = dir_ + "/" + n;
       if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
         LogWarn("load: cannot remove {}: {}", path, std::strerror(errno));
@@ -679,6 +817,8 @@ class LoadUnit final : public unit::Unit {
   std::map<std::pair<std::string, std::string>, std::string> table_files_;    // (db, tbl) -> file
   std::vector<DataFileJob> data_files_;
   std::map<std::pair<std::string, std::string>, TableTarget> targets_;
+  // Target table -> secondary indexes (name, definition) to build after the data.
+  std::map<std::pair<std::string, std::string>, std::vector<std::pair<std::string, std::string>>> deferred_;
   std::atomic<bool> abort_{false};
 
   mutable std::mutex status_mu_;

@@ -14,14 +14,24 @@
 //    together with the checkpoint update of its file offset, so after a crash at any
 //    instant the resumed load skips exactly the committed rows (on-duplicate-logical:
 //    replace -> REPLACE, ignore -> INSERT IGNORE, error -> INSERT).
-// 5. On success, with clean-dump-file: task-mode full removes the directory; task-mode all
-//    removes the .sql files and keeps `metadata` for the sync unit; task-mode load never
-//    deletes (the files are the user's).
+// 5. Builds the plain secondary indexes it left out when creating tables (sorted build
+//    after the data; on a resume, those missing downstream; sql_reader.h
+//    DeferSecondaryIndexes).
+// 6. On success, with clean-dump-file: task-mode full removes the directory; task-mode
+//    all removes the data files and keeps `metadata` and the schema files for the sync
+//    unit; task-mode load never deletes (the files are the user's).
 //
 // Sessions: SET NAMES binary (data files carry raw bytes), foreign_key_checks=0,
 // time_zone '+00:00', sql_mode = the target's session sql_mode (default '') without
 // ANSI_QUOTES / NO_BACKSLASH_ESCAPES, plus NO_AUTO_VALUE_ON_ZERO; other target session
 // variables as configured.
+//
+// Predecessors: every data connection holds a named lock for its pool slot
+// (GET_LOCK("dm-load:<hash(task, source)>:<slot>")); the load reads the checkpoint only
+// once no connection holds any of them, i.e. once every transaction a killed predecessor
+// had already sent has committed or rolled back on the server. Without this, a batch still
+// running for a dead process commits after the new process read its offset and is loaded
+// twice. Another live loader of the same subtask makes the load fail after 120 s.
 //
 // Retryable errors (lost connection, deadlock) are retried a few times per file from the
 // committed checkpoint; other errors pause the subtask. Memory: per connection one batch

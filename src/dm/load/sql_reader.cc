@@ -525,4 +525,77 @@ Result<CreateStatement> ParseCreateStatement(std::string_view stmt) {
   return cs;
 }
 
+DeferredIndexes DeferSecondaryIndexes(std::string_view rest) {
+  DeferredIndexes out;
+  out.rest = std::string(rest);
+  size_t open = rest.find('(');
+  if (open == std::string_view::npos) return out;
+  // Split the body at top-level commas.
+  std::vector<std::pair<size_t, size_t>> elems;  // [begin, end) in rest
+  size_t i = open + 1, start = i, close = std::string_view::npos;
+  int depth = 1;
+  while (i < rest.size() && close == std::string_view::npos) {
+    char c = rest[i];
+    if (c == '\'' || c == '"' || c == '`') {
+      size_t j = i + 1;
+      while (j < rest.size()) {
+        if (rest[j] == '\\' && c != '`') {
+          j += 2;
+          continue;
+        }
+        if (rest[j] == c) {
+          if (j + 1 < rest.size() && rest[j + 1] == c) {
+            j += 2;
+            continue;
+          }
+          break;
+        }
+        ++j;
+      }
+      if (j >= rest.size()) return out;
+      i = j + 1;
+      continue;
+    }
+    if (c == '(') ++depth;
+    if (c == ')' && --depth == 0) {
+      elems.emplace_back(start, i);
+      close = i;
+      break;
+    }
+    if (c == ',' && depth == 1) {
+      elems.emplace_back(start, i);
+      start = i + 1;
+    }
+    ++i;
+  }
+  if (close == std::string_view::npos) return out;
+  std::vector<std::string> keep;
+  std::vector<std::pair<std::string, std::string>> deferred;
+  for (auto [b, e] : elems) {
+    std::string_view el = rest.substr(b, e - b);
+    while (!el.empty() && IsSpace(el.front())) el.remove_prefix(1);
+    while (!el.empty() && IsSpace(el.back())) el.remove_suffix(1);
+    Lexer lx(el);
+    Token first = lx.Next();
+    if (first.kind == Token::Kind::kWord && (EqualsFold(first.text, "CONSTRAINT") || EqualsFold(first.text, "FOREIGN"))) {
+      return out;  // foreign keys need their indexes
+    }
+    if (first.kind == Token::Kind::kWord && (EqualsFold(first.text, "KEY") || EqualsFold(first.text, "INDEX"))) {
+      Token name = lx.Next();
+      if (name.kind == Token::Kind::kIdent || (name.kind == Token::Kind::kWord && !EqualsFold(name.text, "USING"))) {
+        deferred.emplace_back(name.text, std::string(el));
+        continue;
+      }
+    }
+    keep.emplace_back(el);
+  }
+  if (deferred.empty() || keep.empty()) return out;
+  std::string body = std::string(rest.substr(0, open)) + "(\n";
+  for (size_t k = 0; k < keep.size(); ++k) body += "  " + keep[k] + (k + 1 < keep.size() ? ",\n" : "\n");
+  body += std::string(rest.substr(close));
+  out.rest = std::move(body);
+  out.indexes = std::move(deferred);
+  return out;
+}
+
 }  // namespace dm::load

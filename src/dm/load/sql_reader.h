@@ -94,4 +94,16 @@ struct CreateStatement {
 };
 Result<CreateStatement> ParseCreateStatement(std::string_view stmt);
 
+// Secondary index deferral for faster loads: InnoDB builds an index over loaded rows by
+// sorting, much faster than maintaining it row by row. From the text after a CREATE TABLE
+// name (CreateStatement::rest), removes the plain `KEY`/`INDEX` definitions (not PRIMARY,
+// UNIQUE, FULLTEXT, SPATIAL) and returns them as (index name, definition) for a later
+// "ALTER TABLE ... ADD <definition>". Nothing is deferred when the table has FOREIGN KEY
+// constraints (they need their indexes) or when the body cannot be parsed.
+struct DeferredIndexes {
+  std::string rest;  // CREATE TABLE text without the deferred definitions
+  std::vector<std::pair<std::string, std::string>> indexes;
+};
+DeferredIndexes DeferSecondaryIndexes(std::string_view rest);
+
 }  // namespace dm::load

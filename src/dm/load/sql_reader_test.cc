@@ -149,3 +149,42 @@ TEST(ParseCreateTest, TablesAndDatabases) {
 
 }  // namespace
 }  // namespace dm::load
+
+namespace dm::load {
+namespace {
+
+TEST(DeferIndexesTest, SysbenchTable) {
+  std::string rest =
+      " (\n  `id` int(11) NOT NULL AUTO_INCREMENT,\n  `k` int(11) NOT NULL DEFAULT 0,\n"
+      "  `c` char(120) NOT NULL DEFAULT '',\n  PRIMARY KEY (`id`),\n  KEY `k_1` (`k`),\n"
+      "  UNIQUE KEY `u` (`c`),\n  KEY `two` (`k`,`c`(10)) COMMENT 'a, (b)'\n"
+      ") ENGINE=InnoDB AUTO_INCREMENT=5 DEFAULT CHARSET=latin1";
+  DeferredIndexes d = DeferSecondaryIndexes(rest);
+  ASSERT_EQ(d.indexes.size(), 2u);
+  EXPECT_EQ(d.indexes[0].first, "k_1");
+  EXPECT_EQ(d.indexes[0].second, "KEY `k_1` (`k`)");
+  EXPECT_EQ(d.indexes[1].first, "two");
+  EXPECT_EQ(d.indexes[1].second, "KEY `two` (`k`,`c`(10)) COMMENT 'a, (b)'");
+  EXPECT_EQ(d.rest,
+            " (\n  `id` int(11) NOT NULL AUTO_INCREMENT,\n  `k` int(11) NOT NULL DEFAULT 0,\n"
+            "  `c` char(120) NOT NULL DEFAULT '',\n  PRIMARY KEY (`id`),\n  UNIQUE KEY `u` (`c`)\n"
+            ") ENGINE=InnoDB AUTO_INCREMENT=5 DEFAULT CHARSET=latin1");
+}
+
+TEST(DeferIndexesTest, KeepsTablesWithForeignKeysAndOddBodies) {
+  std::string fk = " (\n  `a` int,\n  KEY `ka` (`a`),\n  CONSTRAINT `f` FOREIGN KEY (`a`) REFERENCES `p` (`id`)\n)";
+  DeferredIndexes d = DeferSecondaryIndexes(fk);
+  EXPECT_TRUE(d.indexes.empty());
+  EXPECT_EQ(d.rest, fk);
+  std::string none = " (\n  `a` int,\n  PRIMARY KEY (`a`)\n) ENGINE=InnoDB";
+  EXPECT_EQ(DeferSecondaryIndexes(none).rest, none);
+  EXPECT_TRUE(DeferSecondaryIndexes(" (a int, KEY `x` (a)").indexes.empty());  // unterminated
+  // A column named `key` is a column, not an index.
+  std::string col = " (\n  `key` int,\n  `index` int,\n  KEY `i` (`key`)\n)";
+  d = DeferSecondaryIndexes(col);
+  ASSERT_EQ(d.indexes.size(), 1u);
+  EXPECT_EQ(d.rest, " (\n  `key` int,\n  `index` int\n)");
+}
+
+}  // namespace
+}  // namespace dm::load
