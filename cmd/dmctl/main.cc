@@ -160,7 +160,9 @@ void Define(CLI::App& app, Args& a, std::function<int()>& run) {
   st->add_option("file", a.positional, "task.yaml")->required();
   st->add_option("-s,--source", a.sources, "only these sources");
   st->add_flag("--remove-meta", a.remove_meta, "remove the task's checkpoints first");
-  st->add_option("--start-time", a.start_time, "incremental start time (YYYY-MM-DD HH:MM:SS)");
+  st->add_option("--start-time", a.start_time,
+                 "start of binlog replication, e.g. '2021-10-21 00:01:00' or 2021-10-21T00:01:00 "
+                 "(the upstream's time zone unless an offset like +08:00 is given)");
   st->callback([&] {
     run = [&]() -> int {
       std::string yaml;
@@ -173,11 +175,13 @@ void Define(CLI::App& app, Args& a, std::function<int()>& run) {
 
   auto* ck = app.add_subcommand("check-task", "run the precheck of a task config file");
   ck->add_option("file", a.positional, "task.yaml")->required();
+  ck->add_option("--start-time", a.start_time,
+                 "check as start-task --start-time would start (the task's meta is not checked)");
   ck->callback([&] {
     run = [&]() -> int {
       std::string yaml;
       if (Status s = ReadFile(a.positional[0], &yaml); !s.ok()) return Fail(s.ToString());
-      return Print(Call("POST", "/api/v1/tasks/check", {{"yaml", yaml}}));
+      return Print(Call("POST", "/api/v1/tasks/check", {{"yaml", yaml}, {"start_time", a.start_time}}));
     };
   });
 
@@ -274,6 +278,91 @@ void Define(CLI::App& app, Args& a, std::function<int()>& run) {
   });
 }
 
+struct BinlogArgs {
+  std::vector<std::string> positional, sources;
+  std::string binlog_pos;
+  bool flush = true, sync = true, from_source = false, from_target = false;
+};
+
+// `binlog skip|replace|revert|list <task> [sqls] [-b pos] [-s source..]` and
+// `binlog-schema list|update|delete <task> <db> <tbl> [schema-file] [-s source..] [--flush]
+// [--sync] [--from-source] [--from-target]` (DM v6 syntax): one call to the master, which
+// forwards to the worker of each source.
+void DefineSyncOperations(CLI::App& app, BinlogArgs& b, std::function<int()>& run) {
+  auto* bl = app.add_subcommand("binlog",
+                                "skip, replace, revert or list binlog operations on "
+                                "the DDL a task is paused on (or at -b)");
+  bl->add_option("args", b.positional, "skip|replace|revert|list <task> [sqls]")->required();
+  bl->add_option(
+      "-b,--binlog-pos", b.binlog_pos,
+      "start position of the event: mysql-bin.000003:3270 (or mysql-bin|000001.000003:3270)");
+  bl->add_option("-s,--source", b.sources, "only these sources");
+  bl->callback([&] {
+    run = [&]() -> int {
+      if (b.positional.size() < 2)
+        return Fail("usage: binlog skip|replace|revert|list <task> [sqls]");
+      const std::string op = b.positional[0];
+      if (op != "skip" && op != "replace" && op != "revert" && op != "list") {
+        return Fail("unknown binlog operation '" + op + "'; use skip, replace, revert or list");
+      }
+      std::string sqls;
+      for (size_t i = 2; i < b.positional.size(); ++i)
+        sqls += (sqls.empty() ? "" : " ") + b.positional[i];
+      if (op == "replace" && sqls.empty())
+        return Fail("binlog replace needs the statements to run instead");
+      if (op != "replace" && !sqls.empty()) return Fail("binlog " + op + " takes no statements");
+      json body = {{"op", op},
+                   {"binlog_pos", b.binlog_pos},
+                   {"source_name_list", b.sources},
+                   {"sqls", sqls.empty() ? json::array() : json::array({sqls})}};
+      return Print(Call("POST", "/api/v1/tasks/" + Encode(b.positional[1]) + "/binlog", body));
+    };
+  });
+
+  auto* bs = app.add_subcommand("binlog-schema",
+                                "list, update or delete the schema tracker's "
+                                "structure of an upstream table");
+  bs->add_option("args", b.positional, "list|update|delete <task> <database> <table> [schema-file]")
+      ->required();
+  bs->add_option("-s,--source", b.sources, "only these sources");
+  bs->add_flag("--flush", b.flush,
+               "update: save the structure in the checkpoint now (default true)");
+  bs->add_flag("--sync", b.sync, "accepted for DM compatibility (no shard DDL coordination here)");
+  bs->add_flag("--from-source", b.from_source, "update: take the upstream's SHOW CREATE TABLE");
+  bs->add_flag("--from-target", b.from_target,
+               "update: take the downstream table's SHOW CREATE TABLE");
+  bs->callback([&] {
+    run = [&]() -> int {
+      const auto& p = b.positional;
+      if (p.size() < 4)
+        return Fail(
+            "usage: binlog-schema list|update|delete <task> <database> <table> [schema-file]");
+      const std::string op = p[0];
+      if (op != "list" && op != "update" && op != "delete") {
+        return Fail("unknown binlog-schema operation '" + op + "'; use list, update or delete");
+      }
+      json body = {{"op", op},
+                   {"database", p[2]},
+                   {"table", p[3]},
+                   {"flush", b.flush},
+                   {"from_source", b.from_source},
+                   {"from_target", b.from_target},
+                   {"source_name_list", b.sources}};
+      if (p.size() > 5 || (p.size() == 5 && op != "update"))
+        return Fail("too many arguments for binlog-schema " + op);
+      if (p.size() == 5) {
+        std::string sql;
+        if (Status s = ReadFile(p[4], &sql); !s.ok()) return Fail(s.ToString());
+        body["schema"] = sql;
+      }
+      if (op == "update" && p.size() == 4 && !b.from_source && !b.from_target) {
+        return Fail("binlog-schema update needs a schema file, --from-source or --from-target");
+      }
+      return Print(Call("POST", "/api/v1/tasks/" + Encode(p[1]) + "/schema", body));
+    };
+  });
+}
+
 int RunOnce(const std::vector<std::string>& words, const std::string& master_flag) {
   CLI::App app{"dmctl: control a dm cluster (TiDB DM compatible commands)"};
   std::string addr = master_flag;
@@ -282,6 +371,8 @@ int RunOnce(const std::vector<std::string>& words, const std::string& master_fla
   Args a;
   std::function<int()> run;
   Define(app, a, run);
+  BinlogArgs b;
+  DefineSyncOperations(app, b, run);
   std::vector<std::string> rev(words.rbegin(), words.rend());
   try {
     app.parse(rev);

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <thread>
 
@@ -138,6 +139,107 @@ TEST(SyncCrashIT, KillNineFiveTimesNoLossNoDuplicate) {
     }
   }
   EXPECT_GT(skipped, 0);
+}
+
+// kill -9 while a worker's transaction is still running on the downstream server (here:
+// blocked on a row lock a test session holds). The worker sent BEGIN, the rows, its
+// progress upsert and COMMIT in one packet, so the server finishes that transaction after
+// the process is gone. The restarted unit must not read the checkpoint before that
+// transaction has ended: otherwise it sees the old progress row and applies the batch a
+// second time (two extra rows in the keyless table, v incremented twice).
+TEST(SyncCrashIT, KillNineWhileTransactionStillRunsOnServer) {
+  DM_REQUIRE_MARIADB();
+  testing::MariaDbOptions o;
+  o.name = "crashwait-up";
+  auto up = testing::MariaDbServer::Start(o);
+  DM_ASSERT_OK(up);
+  o.name = "crashwait-down";
+  auto down = testing::MariaDbServer::Start(o);
+  DM_ASSERT_OK(down);
+  auto upc = (*up)->Connect();
+  DM_ASSERT_OK(upc);
+  auto downc = (*down)->Connect();
+  DM_ASSERT_OK(downc);
+  const char* ddl =
+      "CREATE DATABASE app; CREATE TABLE app.k (a INT, b VARCHAR(20), c DOUBLE); "
+      "CREATE TABLE app.t (id INT PRIMARY KEY, v INT); INSERT INTO app.t VALUES (1, 0)";
+  DM_ASSERT_OK((*upc)->Execute(ddl));
+  DM_ASSERT_OK((*downc)->Execute(ddl));
+  auto gtid = (*upc)->QueryValue("SELECT @@gtid_binlog_pos");
+  DM_ASSERT_OK(gtid);
+  auto dir = testing::MakeTempSubdir("sync-crash-wait");
+  DM_ASSERT_OK(dir);
+  std::string source = *dir + "/source.yaml", task = *dir + "/task.yaml";
+  WriteFile(source, synctest::SourceYaml((*up)->port(), true));
+  WriteFile(task, synctest::TaskYaml((*down)->port(),
+                                     "    meta:\n      binlog-gtid: \"" + **gtid +
+                                         "\"\n    syncer-config-name: global\n",
+                                     "syncers:\n  global:\n    worker-count: 1\n    batch: 100\n"
+                                     "    checkpoint-flush-interval: 1\n"
+                                     "    safe-mode-duration: 0s\n"));
+  int spawned = 0;
+  auto spawn = [&] {
+    return testing::ChildProcess::Spawn(
+        {{DM_SYNC_RUNNER, "--source", source, "--task", task, "--status-interval-ms", "500"},
+         *dir + "/runner.out." + std::to_string(spawned++),
+         {}});
+  };
+  auto wait_until = [](const std::function<bool()>& cond, std::chrono::seconds timeout) {
+    auto end = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < end) {
+      if (cond()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return cond();
+  };
+
+  auto first = spawn();
+  DM_ASSERT_OK(first);
+  DM_ASSERT_OK((*upc)->Execute("INSERT INTO app.k VALUES (0, 'before', 0)"));
+  ASSERT_TRUE(wait_until([&] { return synctest::QueryOne(**downc, "SELECT COUNT(*) FROM app.k") == "1|"; },
+                         std::chrono::seconds(60)))
+      << testing::TailFile((*first)->output_path());
+
+  // The test session locks the row the next upstream transaction updates.
+  auto blocker = (*down)->Connect();
+  DM_ASSERT_OK(blocker);
+  DM_ASSERT_OK((*blocker)->Execute("BEGIN"));
+  DM_ASSERT_OK((*blocker)->Query("SELECT v FROM app.t WHERE id = 1 FOR UPDATE"));
+  DM_ASSERT_OK((*upc)->Execute("BEGIN; INSERT INTO app.k VALUES (1, 'once', 1), (2, 'once', 2); "
+                               "UPDATE app.t SET v = v + 1 WHERE id = 1; COMMIT"));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        // The worker's session has been running its batch (stuck on the row lock) for 1 s.
+        return synctest::QueryOne(**downc,
+                                  "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE "
+                                  "INFO LIKE '%UPDATE `app`.`t`%' AND TIME >= 1") == "1|";
+      },
+      std::chrono::seconds(60)))
+      << "the worker never waited for the test's row lock: "
+      << ::testing::PrintToString(synctest::SortedRows(
+             **downc, "(SELECT ID, COMMAND, TIME, STATE, LEFT(INFO, 200) FROM "
+                      "information_schema.PROCESSLIST) x"))
+      << "\n"
+      << testing::TailFile((*first)->output_path());
+  (*first)->Kill(SIGKILL);
+
+  auto second = spawn();
+  DM_ASSERT_OK(second);
+  // Long enough for the restarted unit to read its checkpoint and re-dispatch if it does
+  // not wait for the killed process's transaction.
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  ASSERT_TRUE((*second)->Running()) << (*second)->DescribeExit() << "\n"
+                                    << testing::TailFile((*second)->output_path());
+  DM_ASSERT_OK((*blocker)->Execute("ROLLBACK"));
+
+  auto diff = synctest::WaitSameChecksums(**upc, **downc, {"app.k", "app.t"},
+                                          std::chrono::seconds(30));
+  EXPECT_TRUE(diff.empty()) << testing::TailFile((*second)->output_path());
+  EXPECT_EQ(synctest::QueryOne(**downc, "SELECT COUNT(*) FROM app.k"), "3|");
+  EXPECT_EQ(synctest::QueryOne(**downc, "SELECT v FROM app.t WHERE id = 1"), "1|");
+  EXPECT_EQ(synctest::SortedRows(**upc, "app.k"), synctest::SortedRows(**downc, "app.k"));
+  EXPECT_TRUE((*second)->Running()) << testing::TailFile((*second)->output_path());
+  DM_ASSERT_OK((*second)->Stop());
 }
 
 // kill -9 while the upstream keeps changing a table's columns between DML: every restart

@@ -22,6 +22,7 @@
 #include "dm/base/log.h"
 #include "dm/dump/chunk.h"
 #include "dm/dump/data_writer.h"
+#include "dm/dump/dump_identity.h"
 #include "dm/dump/layout.h"
 #include "dm/dump/metadata.h"
 #include "dm/dump/progress.h"
@@ -165,23 +166,80 @@ class DumpUnit final : public unit::Unit {
 
   Status Process(std::stop_token stop) override {
     finished_.store(false);
-    // A finished dump is kept: the load (or sync) continues from it.
-    if (auto m = ReadMetadata(dir_); m.ok() && m->finished) {
-      LogInfo("dump: {} already holds a finished dump (position {}); not dumping again", dir_,
-              m->position.ToString());
-      MarkFinishedFromDisk();
-      return Status::OK();
+    std::optional<DumpMetadata> local;
+    if (auto m = ReadMetadata(dir_); m.ok()) {
+      local = std::move(m).value();
+    } else if (!m.status().IsNotFound()) {
+      LogWarn("dump: {}; treating the directory as an unfinished dump", m.status().ToString());
+      local = DumpMetadata{};
     }
-    if (auto done = LoadAlreadyFinished(); !done.ok()) {
-      return std::move(done).status();
-    } else if (*done) {
-      LogInfo("dump: the load of task {} source {} already completed (loader checkpoint); not dumping again",
-              ctx_->task, ctx_->source.source_id);
+    const std::string& mode = ctx_->task_config.task_mode;
+    std::unique_ptr<Connection> down;
+    std::optional<DumpRecordStore> store;
+    if (mode == "all" || mode == "full") {
+      // Which dump the downstream loaded or expects (dump_identity.h): the subtask may
+      // have moved here from another worker, or this directory may be stale or gone.
+      DM_ASSIGN_OR_RETURN(down, Connection::Connect(ctx_->to));
+      store.emplace(ctx_->task_config.meta_schema, ctx_->task, ctx_->source.source_id);
+      DM_ASSIGN_OR_RETURN(DumpRecord rec, store->Read(*down));
+      DM_ASSIGN_OR_RETURN(CheckpointSummary cp, store->ReadCheckpointSummary(*down));
+      bool files_complete = false;
+      if (local && local->finished && !cp.complete()) {  // (clean-dump-file removes them after the load)
+        Status files = CheckDataFiles(dir_, *local);
+        files_complete = files.ok();
+        if (!files.ok()) LogWarn("dump: {}", files.ToString());
+      }
+      DumpPlan plan = PlanDump(local, files_complete, rec, cp, mode == "all");
+      switch (plan.action) {
+        case DumpAction::kKeep:
+          LogInfo("dump: task {} source {}: {} holds a finished dump (position {}); not dumping again: {}",
+                  ctx_->task, ctx_->source.source_id, dir_, local->position.ToString(), plan.reason);
+          finished_.store(true);
+          return Status::OK();
+        case DumpAction::kSkipLoaded:
+          LogInfo("dump: task {} source {}: not dumping: {}", ctx_->task, ctx_->source.source_id, plan.reason);
+          if (plan.remove_local) {
+            LogWarn("dump: removing the stale dump files in {} (they are not the dump the downstream loaded)", dir_);
+            DM_RETURN_IF_ERROR(RemoveDumpFiles(dir_));
+          }
+          if (plan.restore_metadata) {
+            // The sync unit starts at the loaded dump's position when it has no checkpoint.
+            DumpMetadata m;
+            m.started = NowText();
+            m.position = rec.position;
+            m.gtid = rec.gtid;
+            m.dump_id = rec.loaded_dump;
+            m.finished = m.started;
+            DM_RETURN_IF_ERROR(MakeDirs(dir_));
+            DM_RETURN_IF_ERROR(WriteMetadata(dir_, m));
+            LogInfo("dump: wrote {}/metadata from {} (dump {}, position {}, gtid '{}') for the sync unit", dir_,
+                    store->qualified_table(), rec.loaded_dump, rec.position.ToString(), rec.gtid);
+          }
+          finished_.store(true);
+          return Status::OK();
+        case DumpAction::kRedump:
+          if (local) {
+            LogWarn("dump: task {} source {}: dumping again from a new snapshot: {}", ctx_->task,
+                    ctx_->source.source_id, plan.reason);
+          }
+          break;
+      }
+    } else if (local && local->finished) {
+      // Task-mode dump: a finished dump is kept.
+      LogInfo("dump: {} already holds a finished dump (position {}); not dumping again", dir_,
+              local->position.ToString());
       finished_.store(true);
       return Status::OK();
     }
     DM_RETURN_IF_ERROR(MakeDirs(dir_));
     DM_RETURN_IF_ERROR(RemoveDumpFiles(dir_));
+    dump_id_ = NewDumpId();
+    if (store) {
+      // Recorded before any file is written: a worker holding an older dump of this source
+      // knows from now on that its files are stale.
+      DM_RETURN_IF_ERROR(store->SaveStarted(*down, dump_id_));
+    }
+    down.reset();
     ResetCounters();
     Status st = RunDump(stop);
     if (!st.ok()) {
@@ -228,26 +286,6 @@ class DumpUnit final : public unit::Unit {
     estimate_rows_.store(0);
     rate_.Start(0);
     bytes_rate_.Start(0);
-  }
-
-  void MarkFinishedFromDisk() { finished_.store(true); }
-
-  // True if the downstream loader checkpoint shows a completed load for this source.
-  Result<bool> LoadAlreadyFinished() {
-    const std::string& mode = ctx_->task_config.task_mode;
-    if (mode != "all" && mode != "full") return false;
-    auto conn = Connection::Connect(ctx_->to);
-    if (!conn.ok()) return std::move(conn).status();
-    std::string table = QuoteTable(ctx_->task_config.meta_schema, LoaderCheckpointTableName(ctx_->task));
-    auto r = (*conn)->Query("SELECT COUNT(*), COALESCE(SUM(`offset` = `end_pos`), 0) FROM " + table +
-                            " WHERE `id` = " + SqlString(ctx_->source.source_id));
-    if (!r.ok()) {
-      if (r.status().mysql_errno() == 1146 || r.status().mysql_errno() == 1049) return false;
-      return std::move(r).status();
-    }
-    if (r->rows.empty()) return false;
-    std::string total = r->rows[0][0].value_or("0"), done = r->rows[0][1].value_or("0");
-    return total != "0" && total == done;
   }
 
   Result<std::unique_ptr<Connection>> Connect(bool data_session) {
@@ -644,6 +682,7 @@ class DumpUnit final : public unit::Unit {
             ctx_->task, ctx_->source.source_id, snap.position.ToString(), snap.gtid, consistency_used_,
             conns.size(), tables_.size(), dir_);
     DumpMetadata meta;
+    meta.dump_id = dump_id_;
     meta.started = NowText();
     meta.position = snap.position;
     meta.gtid = snap.gtid;
@@ -698,6 +737,10 @@ class DumpUnit final : public unit::Unit {
     for (auto& c : conns) (void)c->Execute("COMMIT");
     DM_RETURN_IF_ERROR(FsyncDir(dir_));
     meta.finished = NowText();
+    uint64_t files = 0, bytes = 0;
+    DM_RETURN_IF_ERROR(CountDataFiles(dir_, &files, &bytes));
+    meta.data_files = files;
+    meta.data_bytes = bytes;
     DM_RETURN_IF_ERROR(WriteMetadata(dir_, meta));
     DM_RETURN_IF_ERROR(FsyncDir(dir_));
     LogInfo("dump: task {} source {} finished: {} tables, {} rows, {} bytes", ctx_->task,
@@ -707,6 +750,7 @@ class DumpUnit final : public unit::Unit {
 
   const std::shared_ptr<const spec::UnitContext> ctx_;
   std::string dir_;
+  std::string dump_id_;  // of the dump being written
   int threads_ = 4;
   uint64_t rows_ = 0;
   std::string where_;

@@ -21,10 +21,14 @@
 // `where` filters rows. Rows are streamed (mysql_use_result): memory does not grow with
 // table size.
 //
-// Resume: a finished dump (metadata says "Finished dump at") is not repeated, nor is a
-// dump whose load already completed (all rows of the downstream loader checkpoint are
-// complete); an unfinished one is discarded and restarted from a new snapshot (its files
-// are removed).
+// Resume (task-mode all/full; dump_identity.h PlanDump): every dump gets a random id in
+// its metadata, recorded downstream in `<task>_loader_dump` before any file is written. A
+// finished dump is not repeated if it is still the recorded one and has all its data
+// files, nor is any dump needed once the load completed (in mode all a missing `metadata`
+// is then rewritten from the record for the sync unit; stale local files are removed).
+// An unfinished, stale (no record: start-task --remove-meta; or superseded by a dump
+// started on another worker) or incomplete dump is discarded and restarted from a new
+// snapshot. Task-mode dump: a finished dump is kept.
 //
 // Thread-safety: as unit::Unit.
 

@@ -9,9 +9,16 @@
 //           GTID:0-1-77
 //
 //   Finished dump at: 2026-11-23 21:00:09
+//   DM dump id: 6f1c0d2a9b8e4f10
+//   DM data files: 12 73400320
 //
-// A file without "Finished dump at" describes an unfinished dump.
+// A file without "Finished dump at" describes an unfinished dump. The "DM ..." lines are
+// ours (mydumper does not write them; readers of mydumper's format ignore them): the dump
+// id names this dump among every dump of the task/source (written from the start, see
+// dump_identity.h), and the data-file line, written with "Finished", is the count and
+// total size of the data files, so a directory that lost files is recognised.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -25,7 +32,18 @@ struct DumpMetadata {
   gtid::BinlogPosition position;        // the snapshot's binlog position
   std::string gtid;                     // the snapshot's GTID set as the server prints it ("" if none)
   std::optional<std::string> finished;  // set once the dump is complete
+  std::string dump_id;                  // random id of this dump ("" in mydumper output)
+  std::optional<uint64_t> data_files;   // number of data files (with `finished`; ours only)
+  uint64_t data_bytes = 0;              // their total size
 };
+
+// Counts the data files (layout.h kData) in `dir` and their total size. kNotFound if the
+// directory does not exist.
+Status CountDataFiles(const std::string& dir, uint64_t* files, uint64_t* bytes);
+
+// OK if `dir` holds the data files `m` lists (count and total size), or if `m` does not
+// list them (mydumper output); otherwise FailedPrecondition saying what is missing.
+Status CheckDataFiles(const std::string& dir, const DumpMetadata& m);
 
 // Writes `<dir>/metadata` atomically (temp file + rename + fsync).
 Status WriteMetadata(const std::string& dir, const DumpMetadata& m);

@@ -61,5 +61,12 @@ inline std::string SubTaskStageKey(std::string_view source, std::string_view tas
 inline std::string RelayStageKey(std::string_view source) {
   return EncodeKey(kRelayStagePrefix, {source});
 }
+// DM's order: (task, source). TaskCliArgsPrefix(task) covers every source of a task.
+inline std::string TaskCliArgsKey(std::string_view task, std::string_view source) {
+  return EncodeKey(kTaskCliArgsPrefix, {task, source});
+}
+inline std::string TaskCliArgsPrefix(std::string_view task) {
+  return EncodeKey(kTaskCliArgsPrefix, {task}) + "/";
+}
 
 }  // namespace dm::ha

@@ -39,5 +39,20 @@ TEST(ValuesTest, RoundTripAndCorruption) {
   EXPECT_TRUE(DecodeSubTaskStage(R"({"expect":"Flying"})").status().IsCorruption());
 }
 
+TEST(ValuesTest, TaskCliArgs) {
+  // DM's JSON field names.
+  auto a = DecodeTaskCliArgs(R"({"start_time":"2021-10-21 00:01:00","safe_mode_duration":"1m"})");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->start_time, "2021-10-21 00:01:00");
+  EXPECT_EQ(a->safe_mode_duration, "1m");
+  auto b = DecodeTaskCliArgs(Encode(*a));
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->start_time, a->start_time);
+  EXPECT_TRUE(DecodeTaskCliArgs("[1]").status().IsCorruption());
+  std::string key = TaskCliArgsKey("task1", "mysql-01");
+  EXPECT_EQ(key.rfind(TaskCliArgsPrefix("task1"), 0), 0u);
+  EXPECT_EQ(*DecodeKey(kTaskCliArgsPrefix, key), (std::vector<std::string>{"task1", "mysql-01"}));
+}
+
 }  // namespace
 }  // namespace dm::ha

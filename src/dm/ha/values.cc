@@ -40,6 +40,18 @@ std::string Encode(const SubTaskStage& v) {
       .dump();
 }
 
+std::string Encode(const TaskCliArgs& v) {
+  return nlohmann::json{{"start_time", v.start_time},
+                        {"safe_mode_duration", v.safe_mode_duration},
+                        {"wait_time_on_stop", v.wait_time_on_stop}}
+      .dump();
+}
+
+Result<TaskCliArgs> DecodeTaskCliArgs(std::string_view text) {
+  DM_ASSIGN_OR_RETURN(auto j, Parse(text, "task cli args"));
+  return TaskCliArgs{Str(j, "start_time"), Str(j, "safe_mode_duration"), Str(j, "wait_time_on_stop")};
+}
+
 Result<WorkerInfo> DecodeWorkerInfo(std::string_view text) {
   DM_ASSIGN_OR_RETURN(auto j, Parse(text, "worker info"));
   WorkerInfo v{Str(j, "name"), Str(j, "address"), j.value("ts", int64_t{0})};

@@ -28,7 +28,19 @@ struct SubTaskStage {  // /dm-master/stage/subtask/
   std::string task;
 };
 
+// /dm-master/task-cli-args/<task>/<source>: DM's TaskCliArgs, the start-task command-line
+// arguments that win over the task config and the downstream checkpoint. The worker
+// clears start_time once the sync unit has saved a checkpoint at that time (DM does the
+// same), so a restart resumes from the checkpoint instead of going back in time.
+struct TaskCliArgs {
+  std::string start_time;          // "" = none
+  std::string safe_mode_duration;  // DM field, kept as given
+  std::string wait_time_on_stop;   // DM field, kept as given
+};
+
 std::string Encode(const WorkerInfo& v);
+std::string Encode(const TaskCliArgs& v);
+Result<TaskCliArgs> DecodeTaskCliArgs(std::string_view json);
 std::string Encode(const SourceBound& v);
 std::string Encode(const SubTaskStage& v);
 Result<WorkerInfo> DecodeWorkerInfo(std::string_view json);

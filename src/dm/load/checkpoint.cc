@@ -31,7 +31,7 @@ Status LoaderCheckpoint::EnsureTable(mysql::Connection& conn) const {
 
 Result<std::map<std::string, FilePoint>> LoaderCheckpoint::Read(mysql::Connection& conn) const {
   std::map<std::string, FilePoint> out;
-  auto r = conn.Query("SELECT `filename`, `offset`, `end_pos` FROM " + table_ + " WHERE `id` = " + source_literal_);
+  auto r = conn.Query("SELECT `filename`, `offset`, `end_pos`, `cp_schema`, `cp_table` FROM " + table_ + " WHERE `id` = " + source_literal_);
   if (!r.ok()) {
     if (r.status().mysql_errno() == 1146 || r.status().mysql_errno() == 1049) return out;
     return std::move(r).status();
@@ -40,6 +40,8 @@ Result<std::map<std::string, FilePoint>> LoaderCheckpoint::Read(mysql::Connectio
     FilePoint p;
     p.offset = std::strtoull(row[1].value_or("0").c_str(), nullptr, 10);
     p.end_pos = std::strtoull(row[2].value_or("0").c_str(), nullptr, 10);
+    p.schema = row[3].value_or("");
+    p.table = row[4].value_or("");
     out[row[0].value_or("")] = p;
   }
   return out;
@@ -66,8 +68,24 @@ std::string LoaderCheckpoint::UpdateStatement(const std::string& filename, uint6
          " AND `filename` = " + Lit(filename);
 }
 
+std::string LoaderCheckpoint::ClearStatement() const {
+  return "DELETE FROM " + table_ + " WHERE `id` = " + source_literal_;
+}
+
+Result<std::vector<std::array<std::string, 3>>> LoaderCheckpoint::OtherSourcesTables(mysql::Connection& conn) const {
+  std::vector<std::array<std::string, 3>> out;
+  auto r = conn.Query("SELECT DISTINCT `id`, `cp_schema`, `cp_table` FROM " + table_ + " WHERE `id` <> " +
+                      source_literal_);
+  if (!r.ok()) {
+    if (r.status().mysql_errno() == 1146 || r.status().mysql_errno() == 1049) return out;
+    return std::move(r).status();
+  }
+  for (auto& row : r->rows) out.push_back({row[0].value_or(""), row[1].value_or(""), row[2].value_or("")});
+  return out;
+}
+
 Status LoaderCheckpoint::Clear(mysql::Connection& conn) const {
-  auto st = conn.Execute("DELETE FROM " + table_ + " WHERE `id` = " + source_literal_);
+  auto st = conn.Execute(ClearStatement());
   if (!st.ok() && (st.mysql_errno() == 1146 || st.mysql_errno() == 1049)) return Status::OK();
   return st;
 }

@@ -13,6 +13,7 @@
 // Thread-safety: the object is immutable after construction; each method uses the
 // connection passed in (one thread per connection).
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -26,6 +27,8 @@ namespace dm::load {
 struct FilePoint {
   uint64_t offset = 0;
   uint64_t end_pos = 0;
+  std::string schema;  // upstream table of the file (cp_schema, cp_table)
+  std::string table;
   bool finished() const { return offset >= end_pos; }
 };
 
@@ -52,6 +55,10 @@ class LoaderCheckpoint {
   std::string UpdateStatement(const std::string& filename, uint64_t offset) const;
   // Deletes this source's rows.
   Status Clear(mysql::Connection& conn) const;
+  // "DELETE ... WHERE id = <source>" for a transaction.
+  std::string ClearStatement() const;
+  // (source id, cp_schema, cp_table) of every OTHER source's rows (shard-merge check).
+  Result<std::vector<std::array<std::string, 3>>> OtherSourcesTables(mysql::Connection& conn) const;
 
   const std::string& qualified_table() const { return table_; }
 

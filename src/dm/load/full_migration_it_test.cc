@@ -573,6 +573,119 @@ TEST_F(FullMigrationTest, LoadKilledWithSigkillResumesExactly) {
   EXPECT_EQ(n->value_or(""), "200000");
 }
 
+// Failover in the full phase (docs/full-migration.md, "Failover and dump identity"): the
+// load of dump D1 was interrupted, the dump directory is lost (another worker), the
+// upstream changes and a new dump D2 is taken. The load must not resume D1's checkpoint
+// into D2's files: it empties what D1 loaded and loads D2 whole, and `metadata` (the sync
+// unit's start) is D2's.
+class FullFailoverTest : public FullMigrationTest {
+ protected:
+  void SetUp() override {
+    FullMigrationTest::SetUp();
+    if (HasFatalFailure() || IsSkipped()) return;
+    auto up = up_->Connect();
+    ASSERT_TRUE(up.ok());
+    ASSERT_TRUE((*up)->Execute("DROP DATABASE IF EXISTS swap; CREATE DATABASE swap; USE swap; "
+                               "CREATE TABLE swap.nokey (a INT, b VARCHAR(40)); "
+                               "INSERT INTO swap.nokey SELECT seq, CONCAT('row ', seq) FROM seq_1_to_30000; "
+                               "CREATE TABLE swap.k (id INT PRIMARY KEY, v VARCHAR(40)); "
+                               "INSERT INTO swap.k SELECT seq, REPEAT('v', seq % 30) FROM seq_1_to_30000")
+                    .ok());
+    o_.dir = dir_;
+    o_.name = "swap";
+    o_.mode = "all";
+    o_.dbs = {"swap"};
+    o_.rows = 5000;
+    o_.clean = false;
+  }
+  void TearDown() override {
+    if (up_ != nullptr) {
+      if (auto up = up_->Connect(); up.ok()) (void)(*up)->Execute("DROP DATABASE IF EXISTS swap");
+    }
+  }
+  // Loads D1 completely, then makes its checkpoint look interrupted (one file unfinished),
+  // removes the dump directory and changes the upstream.
+  void LoadFirstDumpAndLoseIt(std::shared_ptr<const spec::UnitContext> ctx, std::string* first_id) {
+    ASSERT_TRUE(RunDump(ctx).ok());
+    auto m = dump::ReadMetadata(dump::DumpDir(*ctx));
+    ASSERT_TRUE(m.ok());
+    *first_id = m->dump_id;
+    ASSERT_EQ(first_id->size(), 32u);
+    ASSERT_TRUE(RunLoad(ctx).ok());
+    auto down = down_->Connect();
+    ASSERT_TRUE(down.ok());
+    ASSERT_TRUE((*down)->Execute("UPDATE dm_meta.swap_loader_checkpoint SET `offset` = `end_pos` DIV 2 "
+                                 "WHERE `filename` LIKE 'swap.nokey.%' LIMIT 1").ok());
+    std::filesystem::remove_all(dump::DumpDir(*ctx));
+    auto up = up_->Connect();
+    ASSERT_TRUE(up.ok());
+    ASSERT_TRUE((*up)->Execute("DELETE FROM swap.nokey WHERE a % 100 = 0; UPDATE swap.nokey SET b = 'changed' "
+                               "WHERE a % 77 = 0; INSERT INTO swap.nokey VALUES (-1, 'new'); "
+                               "DELETE FROM swap.k WHERE id % 3 = 0")
+                    .ok());
+  }
+  TaskOptions o_;
+};
+
+TEST_F(FullFailoverTest, NewDumpReplacesAnInterruptedLoadOfAnother) {
+  auto ctx = Context(*up_, *down_, o_);
+  ASSERT_NE(ctx, nullptr);
+  std::string first_id;
+  LoadFirstDumpAndLoseIt(ctx, &first_id);
+  if (HasFatalFailure()) return;
+  ASSERT_TRUE(RunDump(ctx).ok());
+  auto m = dump::ReadMetadata(dump::DumpDir(*ctx));
+  ASSERT_TRUE(m.ok());
+  EXPECT_NE(m->dump_id, first_id);
+  Status st = RunLoad(ctx);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  ExpectSameData(*up_, *down_, {"swap"});
+  auto down = down_->Connect();
+  ASSERT_TRUE(down.ok());
+  auto rec = (*down)->Query("SELECT `loaded_dump`, `binlog_name`, `binlog_pos` FROM dm_meta.swap_loader_dump");
+  ASSERT_TRUE(rec.ok()) << rec.status().ToString();
+  ASSERT_EQ(rec->rows.size(), 1u);
+  EXPECT_EQ(rec->rows[0][0].value_or(""), m->dump_id);
+  EXPECT_EQ(rec->rows[0][1].value_or(""), m->position.file);
+  EXPECT_EQ(rec->rows[0][2].value_or(""), std::to_string(m->position.pos));
+  // Mode all, load complete, dump directory lost again: no new dump, and `metadata` is
+  // rewritten from the record so the sync unit starts at the loaded dump's position.
+  std::filesystem::remove_all(dump::DumpDir(*ctx));
+  ASSERT_TRUE(RunDump(ctx).ok());
+  auto restored = dump::ReadMetadata(dump::DumpDir(*ctx));
+  ASSERT_TRUE(restored.ok()) << restored.status().ToString();
+  EXPECT_TRUE(restored->finished.has_value());
+  EXPECT_EQ(restored->position, m->position);
+  EXPECT_EQ(restored->gtid, m->gtid);
+  st = RunLoad(ctx);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  ExpectSameData(*up_, *down_, {"swap"});
+}
+
+TEST_F(FullFailoverTest, TargetSharedWithAnotherSourceIsNotEmptied) {
+  auto ctx = Context(*up_, *down_, o_);
+  ASSERT_NE(ctx, nullptr);
+  std::string first_id;
+  LoadFirstDumpAndLoseIt(ctx, &first_id);
+  if (HasFatalFailure()) return;
+  auto down = down_->Connect();
+  ASSERT_TRUE(down.ok());
+  // Another source of the task loads into swap.nokey too (shard merge).
+  ASSERT_TRUE((*down)->Execute("INSERT INTO dm_meta.swap_loader_checkpoint (`id`, `filename`, `cp_schema`, "
+                               "`cp_table`, `offset`, `end_pos`) VALUES ('src-2', 'swap.nokey.00000.sql', "
+                               "'swap', 'nokey', 10, 10)").ok());
+  auto before = (*down)->QueryValue("SELECT COUNT(*) FROM swap.nokey");
+  ASSERT_TRUE(before.ok());
+  ASSERT_TRUE(RunDump(ctx).ok());
+  Status st = RunLoad(ctx);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.ToString().find("`swap`.`nokey` also holds rows of source src-2"), std::string::npos)
+      << st.ToString();
+  auto after = (*down)->QueryValue("SELECT COUNT(*) FROM swap.nokey");
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(before->value_or("?"), after->value_or("!"));
+}
+
 // Connection::QueryStream (dm/mysql) streams rows with bounded memory and keeps the
 // connection usable when the callback stops early.
 TEST_F(FullMigrationTest, QueryStreamStreamsAndRecovers) {

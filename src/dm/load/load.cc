@@ -23,6 +23,7 @@
 #include "dm/base/log.h"
 #include "dm/base/text.h"
 #include "dm/dump/dump.h"
+#include "dm/dump/dump_identity.h"
 #include "dm/dump/layout.h"
 #include "dm/dump/metadata.h"
 #include "dm/dump/progress.h"
@@ -170,6 +171,36 @@ class LoadUnit final : public unit::Unit {
       meta_gtid_ = meta->gtid;
     }
 
+    // Do the checkpoint rows belong to the dump in the directory (dump_identity.h)?
+    dump::DumpRecordStore store(ctx_->task_config.meta_schema, ctx_->task, ctx_->source.source_id);
+    DM_RETURN_IF_ERROR(store.EnsureTable(*control));
+    DM_ASSIGN_OR_RETURN(dump::DumpRecord rec, store.Read(*control));
+    dump::CheckpointSummary summary;
+    summary.files = points.size();
+    for (const auto& [_, p] : points) summary.finished += p.finished() ? 1 : 0;
+    const std::string identity = dump::DumpIdentity(*meta);
+    const dump::LoadAction action = dump::PlanLoad(rec, identity, summary);
+    if (action == dump::LoadAction::kConflict) {
+      return Status(Code::kFailedPrecondition,
+                    "load: " + cp_.qualified_table() + " records a complete load of dump " + rec.loaded_dump +
+                        " for source " + ctx_->source.source_id + ", but " + dir_ + " holds dump " + identity +
+                        "; loading it over the loaded data would mix two snapshots. Either restore the loaded "
+                        "dump's directory, or stop the task, clear the target tables and start-task --remove-meta",
+                    Scope::kDownstream);
+    }
+    if (action != dump::LoadAction::kResume || !summary.complete()) {
+      Status files = dump::CheckDataFiles(dir_, *meta);
+      if (!files.ok()) {
+        return std::move(files).WithContext(
+            "load: cannot load it (task-mode all/full: stop-task and start-task to dump again; task-mode load: "
+            "restore the files)");
+      }
+    }
+    if (action == dump::LoadAction::kReset) {
+      DM_RETURN_IF_ERROR(ResetForNewDump(*control, rec, points, *meta));
+      points.clear();
+    }
+
     deferred_.clear();
     DM_RETURN_IF_ERROR(ScanDir());
     DM_RETURN_IF_ERROR(CreateSchemas(*control));
@@ -192,7 +223,27 @@ class LoadUnit final : public unit::Unit {
       }
       f.offset = std::min(it->second.offset, f.size);
     }
-    DM_RETURN_IF_ERROR(cp_.Register(*control, reg));
+    for (const auto& [name, p] : points) {
+      if (p.finished()) continue;
+      struct stat sb {};
+      if (::stat((dir_ + "/" + name).c_str(), &sb) != 0 && errno == ENOENT) {
+        return Status::FailedPrecondition(
+            "load: " + dir_ + "/" + name + " is registered unfinished in " + cp_.qualified_table() +
+            " but missing from the directory: the dump is incomplete (task-mode all/full: stop-task and "
+            "start-task to dump again; task-mode load: restore the file)");
+      }
+    }
+    if (!reg.empty() || action != dump::LoadAction::kResume) {
+      // The rows and the record of the dump they belong to commit together.
+      DM_RETURN_IF_ERROR(control->Execute("START TRANSACTION"));
+      Status st = cp_.Register(*control, reg);
+      if (st.ok() && action != dump::LoadAction::kResume) st = control->Execute(store.SaveLoadedSql(*meta));
+      if (st.ok()) st = control->Execute("COMMIT");
+      if (!st.ok()) {
+        (void)control->Execute("ROLLBACK");
+        return st.WithContext("load: registering the files of " + dir_ + " in " + cp_.qualified_table());
+      }
+    }
 
     uint64_t total = 0, done = 0;
     int64_t files_done = 0;
@@ -343,6 +394,68 @@ class LoadUnit final : public unit::Unit {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
+  }
+
+  // The checkpoint rows of this source belong to another dump (a new snapshot was taken on
+  // another worker, or the dump directory was lost) and that load is unfinished: empty the
+  // target tables it had loaded rows into, then drop the rows, recording the new dump in
+  // the same transaction. A target table that another source of the task also loads into
+  // (shard merge) is not touched: the load stops and says what to do. Idempotent: a crash
+  // in between repeats it.
+  Status ResetForNewDump(Connection& c, const dump::DumpRecord& rec, const std::map<std::string, FilePoint>& points,
+                         const dump::DumpMetadata& meta) {
+    std::set<std::pair<std::string, std::string>> targets;
+    for (const auto& [name, p] : points) {
+      if (p.offset == 0) continue;  // no row of this file was committed
+      rules::Route r = rules_.router.RouteTable(ctx_->source.source_id, rules::TableRef{p.schema, p.table});
+      targets.insert({r.target.schema, r.target.table});
+    }
+    DM_ASSIGN_OR_RETURN(auto others, cp_.OtherSourcesTables(c));
+    for (const auto& [source, db, table] : others) {
+      const config::MySQLInstance* inst = nullptr;
+      for (const auto& i : ctx_->task_config.mysql_instances) {
+        if (i.source_id == source) inst = &i;
+      }
+      rules::Route r{rules::TableRef{db, table}, {}};
+      if (inst != nullptr) {
+        config::SourceConfig other = ctx_->source;
+        other.source_id = source;
+        auto rs = rules::CompileRuleSet(ctx_->task_config, *inst, other);
+        if (rs.ok()) r = rs->router.RouteTable(source, rules::TableRef{db, table});
+      }
+      if (targets.count({r.target.schema, r.target.table})) {
+        return Status(Code::kFailedPrecondition,
+                      "load: source " + ctx_->source.source_id + " must reload from a new dump (" +
+                          meta.position.ToString() + ") because its checkpoint in " + cp_.qualified_table() +
+                          " belongs to dump " + (rec.loaded_dump.empty() ? "(unknown)" : rec.loaded_dump) +
+                          ", but target table " + QuoteTable(r.target.schema, r.target.table) +
+                          " also holds rows of source " + source +
+                          "; they cannot be told apart. Delete this source's rows from it yourself, then delete "
+                          "this source's rows from " + cp_.qualified_table() + " and resume-task",
+                      Scope::kDownstream);
+      }
+    }
+    LogWarn("load: task {} source {}: the loader checkpoint {} belongs to dump {}, not to the dump in {} ({}, "
+            "position {}); that load was interrupted (the subtask moved to another worker or its dump "
+            "directory was lost). Emptying the {} target table(s) it partially loaded and loading the new "
+            "dump from the start",
+            ctx_->task, ctx_->source.source_id, cp_.qualified_table(),
+            rec.loaded_dump.empty() ? "(unknown)" : rec.loaded_dump, dir_, dump::DumpIdentity(meta),
+            meta.position.ToString(), targets.size());
+    for (const auto& [db, table] : targets) {
+      Status st = c.Execute("TRUNCATE TABLE " + QuoteTable(db, table));
+      if (!st.ok() && st.mysql_errno() != 1146 && st.mysql_errno() != 1049) {
+        return st.WithContext("load: emptying " + QuoteTable(db, table) + " before reloading");
+      }
+      LogWarn("load: emptied {} (rows of the interrupted load)", QuoteTable(db, table));
+    }
+    dump::DumpRecordStore store(ctx_->task_config.meta_schema, ctx_->task, ctx_->source.source_id);
+    Status st = c.Execute("START TRANSACTION; " + cp_.ClearStatement() + "; " + store.SaveLoadedSql(meta) + "; COMMIT");
+    if (!st.ok()) {
+      (void)c.Execute("ROLLBACK");
+      return st.WithContext("load: resetting " + cp_.qualified_table());
+    }
+    return Status::OK();
   }
 
   Status ScanDir() {

@@ -3,7 +3,13 @@
 // the downstream. Design and crash-safety argument: docs/full-migration.md.
 //
 // 1. Reads `<dir>/metadata` (the dump must be finished) and lists the files.
-// 2. Registers every data file in the loader checkpoint (checkpoint.h) at offset 0.
+// 2. Checks that the loader checkpoint belongs to this dump (dump/dump_identity.h
+//    PlanLoad): if it belongs to another, unfinished dump (the subtask moved to another
+//    worker, which dumped a new snapshot), the target tables that load had written to are
+//    emptied and the rows dropped, then this dump is loaded from the start; a target table
+//    shared with another source, or a COMPLETE load of another dump, stops the load with
+//    an error saying what to do. Registers every data file in the loader checkpoint
+//    (checkpoint.h) at offset 0, recording the dump identity in the same transaction.
 // 3. Creates the schemas and tables (IF NOT EXISTS) with routes applied; a routed table
 //    with extract-table/schema/source columns gets them added (VARCHAR(255)); the binlog
 //    event filter can skip "create database", "create table" and "insert" per table;

@@ -19,6 +19,7 @@
 #include "dm/master/placement.h"
 #include "dm/mysql/connection.h"
 #include "dm/spec/spec.h"
+#include "dm/spec/start_time.h"
 
 namespace dm::master {
 
@@ -122,6 +123,67 @@ Result<Snapshot> ReadSnapshot(coord::EtcdClient& c) {
     if (parts && parts->size() == 2 && v.ok()) s.stages[{(*parts)[0], (*parts)[1]}] = *v;
   }
   return s;
+}
+
+// dmctl `binlog` / `binlog-schema` (kind "binlog" | "schema"): forwards the request to the
+// worker bound to each source of the task (all, or `source_name_list`) and collects DM's
+// per-source answers.
+HttpResponse HandleTaskSyncOperation(coord::EtcdClient& client, const HttpRequest& r,
+                                     const std::string& kind) {
+  const std::string task = r.matches.at(0);
+  auto body = ParseBody(r);
+  if (!body.ok()) return Fail(body.status());
+  std::set<std::string> only;
+  if (body->contains("source_name_list") && (*body)["source_name_list"].is_array()) {
+    for (const auto& s : (*body)["source_name_list"]) {
+      if (s.is_string()) only.insert(s.get<std::string>());
+    }
+  }
+  body->erase("source_name_list");
+  auto snap = ReadSnapshot(client);
+  if (!snap.ok()) return Fail(snap.status());
+  std::string path = "/api/v1/worker/tasks/";
+  for (unsigned char c : task) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
+      path.push_back(static_cast<char>(c));
+    } else {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      path += {'%', kHex[c >> 4], kHex[c & 15]};
+    }
+  }
+  path += "/" + kind;
+  json sources = json::array();
+  bool all_ok = true;
+  for (const auto& [key, cfg] : snap->subtask_config) {
+    if (key.second != task || (!only.empty() && !only.count(key.first))) continue;
+    const std::string& source = key.first;
+    std::string worker = snap->WorkerOf(source);
+    json item = {{"result", false}, {"msg", ""}, {"source", source}, {"worker", worker}};
+    auto wi = snap->workers.find(worker);
+    if (worker.empty() || wi == snap->workers.end()) {
+      item["msg"] = "source " + source + " is not bound to a worker; retry when it is bound";
+    } else {
+      auto res = api::HttpCall(wi->second.address, "POST", path, body->dump(), 60000);
+      json j = res.ok() ? json::parse(res->body, nullptr, false) : json();
+      if (!res.ok()) {
+        item["msg"] = res.status().ToString();
+      } else if (!j.is_object()) {
+        item["msg"] = "worker " + worker + " answered HTTP " + std::to_string(res->status) +
+                      ": " + res->body.substr(0, 300);
+      } else {
+        item["result"] = j.value("result", false);
+        item["msg"] = j.value("msg", "");
+      }
+    }
+    all_ok = all_ok && item["result"].get<bool>();
+    sources.push_back(std::move(item));
+  }
+  if (sources.empty()) {
+    return Fail(Status::NotFound("task " + task + " not found" +
+                                 (only.empty() ? "" : " on the given sources") +
+                                 "; query-status lists tasks"));
+  }
+  return Json({{"result", all_ok}, {"msg", ""}, {"sources", sources}});
 }
 
 }  // namespace
@@ -364,6 +426,9 @@ void MasterServer::RegisterRoutes() {
   route("POST", R"(/api/v1/tasks/([^/]+)/resume)", [this](const HttpRequest& r) { return HandleOperateTask(r, "Resume"); });
   route("DELETE", R"(/api/v1/tasks/([^/]+))", [this](const HttpRequest& r) { return HandleOperateTask(r, "Stop"); });
   route("GET", "/api/v1/query-status", [this](const HttpRequest& r) { return HandleQueryStatus(r); });
+  route("POST", R"(/api/v1/tasks/([^/]+)/(binlog|schema))", [this](const HttpRequest& r) {
+    return HandleTaskSyncOperation(*client_, r, r.matches.at(1));
+  });
   route("GET", "/api/v1/members", [this](const HttpRequest& r) { return HandleMembers(r); });
   route("DELETE", R"(/api/v1/members/(master|worker)/([^/]+))", [this](const HttpRequest& r) { return HandleOfflineMember(r); });
   route("GET", R"(/api/v1/config/(task|source|master|worker)/([^/]+))", [this](const HttpRequest& r) { return HandleConfig(r); });
@@ -523,6 +588,22 @@ HttpResponse MasterServer::HandleTransferSource(const HttpRequest& r) {
 namespace {
 // Runs the precheck of `task` for every source; fills `report` (DM's JSON) and returns
 // whether every source passed.
+// start-task / check-task --start-time: validated here (the worker's sync unit resolves it
+// to a binlog position). With a start-time the task's `meta` is not used (DM), so the
+// precheck does not check it either.
+Status TakeStartTime(const json& body, spec::TaskSpec* task, std::string* start_time) {
+  auto it = body.find("start_time");
+  *start_time = it != body.end() && it->is_string() ? it->get<std::string>() : "";
+  if (start_time->empty()) return Status::OK();
+  auto st = spec::ParseStartTime(*start_time);
+  if (!st.ok()) return st.status().WithContext("task " + task->name + ": --start-time");
+  for (auto& inst : task->instances) {
+    inst.meta_position.reset();
+    inst.meta_gtid.reset();
+  }
+  return Status::OK();
+}
+
 bool Precheck(const spec::TaskSpec& task, const std::map<std::string, std::string>& sources,
               json* report, std::string* error) {
   bool passed = true;
@@ -554,6 +635,8 @@ HttpResponse MasterServer::HandleCheckTask(const HttpRequest& r) {
   if (!body.ok()) return Fail(body.status());
   auto task = spec::ParseTask(body->value("yaml", ""));
   if (!task.ok()) return Fail(task.status().WithContext("task config"));
+  std::string start_time;
+  if (Status s = TakeStartTime(*body, &*task, &start_time); !s.ok()) return Fail(s);
   auto snap = ReadSnapshot(*client_);
   if (!snap.ok()) return Fail(snap.status());
   for (const auto& inst : task->instances) {
@@ -575,6 +658,8 @@ HttpResponse MasterServer::HandleStartTask(const HttpRequest& r) {
   const std::string yaml = body->value("yaml", "");
   auto task = spec::ParseTask(yaml);
   if (!task.ok()) return Fail(task.status().WithContext("task config"));
+  std::string start_time;
+  if (Status s = TakeStartTime(*body, &*task, &start_time); !s.ok()) return Fail(s);
   std::set<std::string> only;
   if (body->contains("source_name_list") && (*body)["source_name_list"].is_array()) {
     for (const auto& s : (*body)["source_name_list"]) only.insert(s.get<std::string>());
@@ -622,13 +707,22 @@ HttpResponse MasterServer::HandleStartTask(const HttpRequest& r) {
     ops.push_back(coord::TxnOp::Put(
         ha::SubTaskStageKey(inst.source_id, task->name),
         ha::Encode(ha::SubTaskStage{ha::ExpectStage::kRunning, inst.source_id, task->name})));
+    if (!start_time.empty()) {
+      ops.push_back(coord::TxnOp::Put(ha::TaskCliArgsKey(task->name, inst.source_id),
+                                      ha::Encode(ha::TaskCliArgs{start_time, "", ""})));
+    }
     sources.push_back({{"result", true}, {"msg", ""}, {"source", inst.source_id},
                        {"worker", snap->WorkerOf(inst.source_id)}});
+  }
+  if (start_time.empty()) {
+    // DM: a start-task without --start-time forgets the arguments of an earlier one.
+    ops.push_back(coord::TxnOp::DeletePrefix(ha::TaskCliArgsPrefix(task->name)));
   }
   auto t = coord::FencedTxn(client_.get(), *fence, cmps, ops);
   if (!t.ok()) return Fail(t.status());
   if (!t->succeeded) return Fail(Status(Code::kAlreadyExists, "task " + task->name + " was started concurrently"));
-  LogInfo("task {} started on {} source(s)", task->name, sources.size());
+  LogInfo("task {} started on {} source(s){}", task->name, sources.size(),
+          start_time.empty() ? std::string() : " with --start-time " + start_time);
   return Json({{"result", true}, {"msg", ""}, {"sources", sources}, {"checkResult", report.dump(4)}});
 }
 
@@ -650,6 +744,7 @@ HttpResponse MasterServer::HandleOperateTask(const HttpRequest& r, const std::st
     if (op == "Stop") {
       ops.push_back(coord::TxnOp::Delete(ha::SubTaskConfigKey(key.first, name)));
       ops.push_back(coord::TxnOp::Delete(ha::SubTaskStageKey(key.first, name)));
+      ops.push_back(coord::TxnOp::Delete(ha::TaskCliArgsKey(name, key.first)));
     } else {
       ops.push_back(coord::TxnOp::Put(
           ha::SubTaskStageKey(key.first, name),

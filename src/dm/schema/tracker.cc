@@ -531,6 +531,55 @@ std::string TableInfoToJson(const TableInfo& info) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+std::string TableInfoToCreateSql(const TableInfo& info) {
+  auto q = [](std::string_view n) { return ddl::QuoteIdent(n); };
+  auto is_number = [](std::string_view v) {
+    if (v.empty()) return false;
+    size_t i = (v[0] == '-' || v[0] == '+') ? 1 : 0;
+    bool digit = false;
+    for (; i < v.size(); ++i) {
+      if (std::isdigit(static_cast<unsigned char>(v[i]))) {
+        digit = true;
+      } else if (v[i] != '.' && v[i] != 'e' && v[i] != 'E' && v[i] != '-' && v[i] != '+') {
+        return false;
+      }
+    }
+    return digit;
+  };
+  std::string sql = "CREATE TABLE " + q(info.table) + " (\n";
+  bool first = true;
+  for (const Column& c : info.columns) {
+    sql += first ? "  " : ",\n  ";
+    first = false;
+    sql += q(c.name) + " " + c.column_type;
+    if (!c.charset.empty() && c.charset != "binary") sql += " CHARACTER SET " + c.charset;
+    if (!c.collation.empty() && c.charset != "binary") sql += " COLLATE " + c.collation;
+    sql += c.nullable ? " NULL" : " NOT NULL";
+    if (c.default_value) {
+      const std::string& v = *c.default_value;
+      // information_schema spelling: MariaDB quotes string defaults itself; MySQL does not.
+      bool as_is = (!v.empty() && v[0] == '\'') || is_number(v) ||
+                   v.find('(') != std::string::npos || strcasecmp(v.c_str(), "NULL") == 0;
+      sql += " DEFAULT " + (as_is ? v : ddl::QuoteString(v));
+    }
+    if (c.generated) sql += " /* generated column: the tracker keeps no expression */";
+  }
+  for (const Index& i : info.indexes) {
+    std::string cols;
+    for (const auto& c : i.columns) cols += (cols.empty() ? "" : ",") + q(c);
+    if (i.primary) {
+      sql += ",\n  PRIMARY KEY (" + cols + ")";
+    } else {
+      sql += std::string(",\n  ") + (i.unique ? "UNIQUE KEY " : "KEY ") + q(i.name) + " (" +
+             cols + ")";
+    }
+  }
+  sql += "\n)";
+  if (!info.charset.empty()) sql += " DEFAULT CHARSET=" + info.charset;
+  if (!info.collation.empty()) sql += " COLLATE=" + info.collation;
+  return sql;
+}
+
 namespace {
 
 Status JsonError(std::string_view field, std::string_view problem) {

@@ -75,6 +75,13 @@ Result<TableInfo> TableInfoFromCreate(const ddl::CreateTable& create, std::strin
 std::string TableInfoToJson(const TableInfo& info);
 Result<TableInfo> TableInfoFromJson(std::string_view json);
 
+// A CREATE TABLE statement for `info` (what `dmctl binlog-schema list` shows): columns with
+// type, charset/collation, nullability and default, then the keys, then the table's
+// charset/collation. Feeding it to Tracker::InitTable gives `info` back, except for
+// generated columns (the tracker keeps no expression: printed as plain columns with a
+// comment saying so) and non-unique key names the tracker invented.
+std::string TableInfoToCreateSql(const TableInfo& info);
+
 class Tracker {
  public:
   explicit Tracker(TrackerOptions options = {});

@@ -52,8 +52,9 @@ Result<std::shared_ptr<const UnitContext>> BuildUnitContext(std::string_view sou
 
 std::vector<std::string> TaskMetaTables(std::string_view task) {
   std::vector<std::string> out;
-  for (const char* suffix : {"_syncer_checkpoint", "_syncer_worker_progress", "_loader_checkpoint", "_onlineddl",
-                             "_syncer_sharding_meta", "_validator_checkpoint"}) {
+  for (const char* suffix :
+       {"_syncer_checkpoint", "_syncer_worker_progress", "_loader_checkpoint", "_loader_dump",
+        "_onlineddl", "_syncer_sharding_meta", "_validator_checkpoint"}) {
     out.push_back(std::string(task) + suffix);
   }
   return out;

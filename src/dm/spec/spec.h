@@ -50,6 +50,19 @@ struct TaskSpec {
 Result<SourceSpec> ParseSource(std::string_view yaml);
 Result<TaskSpec> ParseTask(std::string_view yaml);
 
+// The start-task command-line arguments of one subtask (DM's task-cli-args in etcd), read
+// by the sync unit each time it starts. The worker implements it over etcd; it may be
+// null (tests, the standalone sync runner): no arguments. Thread-safe.
+class TaskCliArgsAccess {
+ public:
+  virtual ~TaskCliArgsAccess() = default;
+  // The start-time given to start-task for this subtask ("" = none).
+  virtual Result<std::string> StartTime() = 0;
+  // Forgets `start_time` once a checkpoint at that time is saved, if it is still the
+  // stored value (a newer start-task is left alone).
+  virtual Status ClearStartTime(const std::string& start_time) = 0;
+};
+
 // Everything a data unit (dump, load, sync) of one subtask needs: the full configs as
 // parsed by dm::config, this source's mysql-instances entry (with `resolved` unit
 // configs), and ready connection options (passwords decrypted, never to be logged).
@@ -61,6 +74,7 @@ struct UnitContext {
   config::MySQLInstance instance;  // task_config.mysql_instances entry for source.source_id
   mysql::ConnectOptions from;      // upstream (scope kUpstream)
   mysql::ConnectOptions to;        // downstream (scope kDownstream)
+  std::shared_ptr<TaskCliArgsAccess> cli_args;  // may be null
 };
 
 // Parses both configs and picks this source's instance; InvalidArgument if the task has

@@ -74,6 +74,8 @@ Status WorkerPool::Start() {
     w->index = static_cast<size_t>(i);
     DM_ASSIGN_OR_RETURN(w->conn, mysql::Connection::Connect(options_.downstream));
     DM_RETURN_IF_ERROR(SetupDownstreamSession(*w->conn));
+    // The worker's predecessor lock, held for the connection's lifetime (checkpoint.h).
+    DM_RETURN_IF_ERROR(options_.store->HoldSlot(*w->conn, i, std::chrono::seconds(120)));
     workers_.push_back(std::move(w));
   }
   for (auto& w : workers_) {
@@ -266,6 +268,10 @@ Status WorkerPool::Apply(Worker& w, std::vector<RowChange>& batch, std::stop_tok
       auto c = mysql::Connection::Connect(options_.downstream);
       if (c.ok()) {
         s = SetupDownstreamSession(**c);
+        // The lost connection's session may still be running the batch on the server:
+        // its slot lock is free only once that transaction has ended, so the progress
+        // row read below is final (kUnavailable and another attempt if it is still held).
+        if (s.ok()) s = options_.store->HoldSlot(**c, static_cast<int>(w.index), std::chrono::seconds(10));
         if (s.ok()) w.conn = std::move(c).value();
       } else {
         s = c.status();

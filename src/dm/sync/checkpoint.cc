@@ -1,6 +1,9 @@
 #include "dm/sync/checkpoint.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdio>
+#include <thread>
 
 #include "dm/sync/dml.h"
 
@@ -152,6 +155,72 @@ Result<std::vector<WorkerProgress>> CheckpointStore::LoadProgress(mysql::Connect
                    RowStamp{seq, pos, static_cast<uint32_t>(idx)}});
   }
   return out;
+}
+
+std::string CheckpointStore::SlotLockName(int slot) const {
+  // FNV-1a of task and source keeps the name under MySQL's 64-character limit.
+  uint64_t h = 1469598103934665603ull;
+  for (char ch : task_ + std::string(1, '\0') + source_id_) {
+    h = (h ^ static_cast<unsigned char>(ch)) * 1099511628211ull;
+  }
+  char buf[64];
+  if (slot == kMetaSlot) {
+    std::snprintf(buf, sizeof(buf), "dm-sync:%016llx:meta", static_cast<unsigned long long>(h));
+  } else {
+    std::snprintf(buf, sizeof(buf), "dm-sync:%016llx:%d", static_cast<unsigned long long>(h), slot);
+  }
+  return buf;
+}
+
+Status CheckpointStore::HoldSlot(mysql::Connection& conn, int slot,
+                                 std::chrono::seconds timeout) const {
+  const std::string name = SlotLockName(slot);
+  DM_ASSIGN_OR_RETURN(auto got, conn.QueryValue("SELECT GET_LOCK(" + Lit(name) + ", " +
+                                                std::to_string(timeout.count()) + ")"));
+  if (got.value_or("0") == "1") return Status::OK();
+  auto holder = conn.QueryValue("SELECT IS_USED_LOCK(" + Lit(name) + ")");
+  std::string who = holder.ok() && *holder ? "connection " + **holder : "another connection";
+  return Status(Code::kUnavailable,
+                "sync of task " + task_ + " source " + source_id_ + ": downstream lock " + name +
+                    " is still held by " + who + " after " + std::to_string(timeout.count()) +
+                    " s (a previous incarnation's transaction still running, or another "
+                    "worker running this subtask); make sure only one worker runs it",
+                Scope::kDownstream);
+}
+
+Status CheckpointStore::WaitForPredecessors(mysql::Connection& conn, int worker_slots,
+                                            std::chrono::seconds timeout) const {
+  std::string sql = "SELECT CONCAT_WS(',', IS_USED_LOCK(" + Lit(SlotLockName(kMetaSlot)) + ")";
+  for (int i = 0; i < std::max(worker_slots, 256); ++i) {
+    sql += ", IS_USED_LOCK(" + Lit(SlotLockName(i)) + ")";
+  }
+  sql += ")";
+  DM_ASSIGN_OR_RETURN(auto self, conn.QueryValue("SELECT CONNECTION_ID()"));
+  const std::string me = self.value_or("");
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    DM_ASSIGN_OR_RETURN(auto holders, conn.QueryValue(sql));
+    std::string others;
+    std::string ids = holders.value_or("");
+    for (size_t b = 0; b < ids.size();) {
+      size_t e = ids.find(',', b);
+      if (e == std::string::npos) e = ids.size();
+      std::string id = ids.substr(b, e - b);
+      if (!id.empty() && id != me) others += (others.empty() ? "" : ",") + id;
+      b = e + 1;
+    }
+    if (others.empty()) return Status::OK();
+    if (std::chrono::steady_clock::now() > deadline) {
+      return Status(Code::kFailedPrecondition,
+                    "sync of task " + task_ + " source " + source_id_ + ": downstream connection(s) " +
+                        others + " of another sync unit of this subtask are still running after " +
+                        std::to_string(timeout.count()) +
+                        " s; make sure only one worker runs this subtask (or KILL them), then "
+                        "resume",
+                    Scope::kDownstream);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 std::string RowStamp::ToString() const {

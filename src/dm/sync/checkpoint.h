@@ -18,6 +18,7 @@
 // This class only builds SQL and parses results; the caller runs it. Thread-safe
 // (immutable after construction).
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -79,6 +80,23 @@ class CheckpointStore {
   // Reads the global row (nullopt if there is none) and this source's progress rows.
   Result<std::optional<GlobalCheckpoint>> LoadGlobal(mysql::Connection& conn) const;
   Result<std::vector<WorkerProgress>> LoadProgress(mysql::Connection& conn) const;
+
+  // Predecessor locks. Every downstream connection of a running sync unit of this task and
+  // source holds a named lock (GET_LOCK) for as long as it lives: slot i = DML worker i,
+  // kMetaSlot = the checkpoint/DDL connection. The server releases a session's locks only
+  // when the session ends, i.e. after the statements a killed process had already sent
+  // (a worker's whole BEGIN ... progress upsert; COMMIT packet) have finished. Reading the
+  // checkpoint only once no slot is held therefore sees every transaction of a previous
+  // incarnation committed or rolled back (docs/sync-design.md "Crash points").
+  static constexpr int kMetaSlot = -1;
+  std::string SlotLockName(int slot) const;
+  // GET_LOCK(SlotLockName(slot), timeout) on `conn`. kUnavailable naming the lock and the
+  // holder if another connection still holds it after `timeout`.
+  Status HoldSlot(mysql::Connection& conn, int slot, std::chrono::seconds timeout) const;
+  // Waits until no connection other than `conn` holds kMetaSlot or a worker slot below
+  // max(worker_slots, 256). kFailedPrecondition naming the holders after `timeout`.
+  Status WaitForPredecessors(mysql::Connection& conn, int worker_slots,
+                             std::chrono::seconds timeout) const;
 
  private:
   std::string Lit(std::string_view s) const;

@@ -282,10 +282,10 @@ rules::FilterAction FilterNames(const rules::RuleSet& rules, const rules::TableR
 }
 
 const char* kWayOut =
-    "apply the change to the downstream by hand if it is needed, stop-task, "
-    "delete the task's checkpoint rows and start the task again with a `meta` position after "
-    "this event (or add a binlog event filter rule with action Ignore for it), then "
-    "start-task";
+    "`dmctl binlog replace <task> \"<statements>\"` to run equivalent DDL instead, or "
+    "`dmctl binlog skip <task>` (apply the change to the downstream by hand first if it is "
+    "needed); the task then resumes by itself (or add a binlog event filter rule with "
+    "action Ignore for it)";
 
 }  // namespace
 

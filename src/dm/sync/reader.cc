@@ -147,12 +147,20 @@ void ChangeReader::Run(std::stop_token st) {
     bool end = false;
     Status s = stream_->Next(&ev, &end);
     if (s.ok() && end) return;
-    if (s.ok()) s = Handle(ev, st);
+    bool handled = false;
+    if (s.ok()) {
+      handled = true;
+      s = Handle(ev, st);
+    }
     if (!s.ok()) {
       if (st.stop_requested()) return;
       Item item;
       item.kind = Item::Kind::kError;
       item.error = std::move(s);
+      if (handled && ev.event.As<binlog::QueryEvent>()) {
+        const binlog::EventHeader& h = ev.event.header;
+        item.event_pos = {ev.file, h.log_pos - std::min(h.log_pos, h.event_size)};
+      }
       Emit(std::move(item), st);
       return;
     }
@@ -354,10 +362,37 @@ Status ChangeReader::Handle(const upstream::StreamEvent& ev, std::stop_token st)
     } else if (!binlog::QueryIs(q->query, "COMMIT") && !binlog::QueryIs(q->query, "ROLLBACK")) {
       if (!have_trx_) start_trx();
       const ddl::ParseOptions po = ParseOptionsForSqlMode(q->sql_mode);
+      const gtid::BinlogPosition event_pos{ev.file,
+                                           h.log_pos - std::min(h.log_pos, h.event_size)};
       DdlDecision d;
       std::vector<std::string> meta_sql;
       bool online_handled = false;
-      if (online_) {
+      // The operator's `binlog skip/replace` for this event replaces its normal handling.
+      std::optional<BinlogOperation> op;
+      if (ops_) op = ops_->Find(event_pos);
+      if (op) {
+        online_handled = true;
+        d.action = DdlAction::kExecute;
+        d.default_schema = std::string(q->schema);
+        d.reason = op->kind == BinlogOperation::Kind::kSkip ? "binlog skip" : "binlog replace";
+        if (op->kind == BinlogOperation::Kind::kReplace) {
+          for (const auto& sql : op->sqls) {
+            DdlDecision one = PlanDdl(sql, q->schema, po, *rules_, options_.source_id);
+            if (one.action == DdlAction::kError) {
+              return DmError(Code::kFailedPrecondition, Scope::kInternal, 11006, "functional",
+                             "binlog replace statement '" + sql.substr(0, 200) + "' for " +
+                                 Where(ev.file, h) + ": " + one.reason,
+                             "`dmctl binlog revert <task> -b " + event_pos.ToString() +
+                                 "`, then `binlog replace` with a statement that can run");
+            }
+            for (auto& p : one.parts) d.parts.push_back(std::move(p));
+          }
+        }
+        LogInfo("sync {}: {} operation at {} (upstream '{}'){}", options_.source_id, d.reason,
+                event_pos.ToString(), std::string(q->query).substr(0, 200),
+                op->sqls.empty() ? "" : ": " + std::to_string(op->sqls.size()) + " statement(s)");
+      }
+      if (online_ && !op) {
         auto parsed = ddl::Parse(q->query, po);
         if (parsed.ok() && parsed->IsTableDdl() && parsed->HasAst()) {
           OnlineDdl::Outcome o = online_->Handle(*parsed, q->schema);
@@ -437,13 +472,15 @@ Status ChangeReader::Handle(const upstream::StreamEvent& ev, std::stop_token st)
                              "the schema tracker cannot apply DDL '" +
                                  p.statement.text.substr(0, 200) + "' at " + Where(ev.file, h) +
                                  ": " + std::string(s.message()),
-                             "if the statement is right, report it; to get past it, stop-task "
-                             "and start the task with a `meta` position after this event");
+                             "if the statement is right, report it; to get past it, "
+                             "`dmctl binlog replace <task> \"<statements>\"` or `dmctl "
+                             "binlog skip <task>`, or fix the tracked structure with "
+                             "`dmctl binlog-schema update` and resume-task");
             }
           }
           std::vector<TableCheckpoint> after = schemas_->TakeChanges();
           std::vector<std::string> stmts = d.Statements();
-          if (stmts.empty() && before.empty() && after.empty() && meta_sql.empty()) {
+          if (!op && stmts.empty() && before.empty() && after.empty() && meta_sql.empty()) {
             LogDebug("sync {}: skipping DDL at {}: {}", options_.source_id, Where(ev.file, h),
                      d.parts.empty() ? d.reason : d.parts.front().reason);
             break;
@@ -457,7 +494,17 @@ Status ChangeReader::Handle(const upstream::StreamEvent& ev, std::stop_token st)
           item.tables_before = std::move(before);
           item.tables_after = std::move(after);
           item.meta_sql = std::move(meta_sql);
-          return RunDdl(std::move(item), ends_trx, st);
+          item.event_pos = event_pos;
+          item.operation = op.has_value();
+          Status s = RunDdl(std::move(item), ends_trx, st);
+          if (s.ok() && op) {
+            // Its effect ran and the checkpoint after it is saved: the operation is used.
+            ops_->Done(event_pos);
+            LogInfo("sync {}: binlog {} operation at {} done", options_.source_id,
+                    op->kind == BinlogOperation::Kind::kSkip ? "skip" : "replace",
+                    event_pos.ToString());
+          }
+          return s;
         }
       }
       return ends_trx ? Commit(st) : Status::OK();

@@ -27,6 +27,7 @@
 #include "dm/gtid/location.h"
 #include "dm/rules/rules.h"
 #include "dm/spec/spec.h"
+#include "dm/sync/binlog_ops.h"
 #include "dm/sync/ddl.h"
 #include "dm/sync/online_ddl.h"
 #include "dm/sync/queue.h"
@@ -57,6 +58,10 @@ struct Item {
   rules::TableRef ddl_table;    // kDdl: what it changes (for the schema cache)
   std::shared_ptr<std::promise<Status>> done;  // kDdl: set by the dispatcher
   Status error;                 // kError
+  // kDdl, and kError raised on a QUERY event: where that event starts (what `binlog
+  // skip/replace` match); empty file otherwise.
+  gtid::BinlogPosition event_pos;
+  bool operation = false;       // kDdl: the effect of a `binlog skip/replace` operation
 };
 
 struct ReaderOptions {
@@ -75,6 +80,12 @@ class ChangeReader {
 
   // Online schema change handling (nullptr: online-ddl off). Before Start().
   void SetOnlineDdl(std::unique_ptr<OnlineDdl> online) { online_ = std::move(online); }
+  // The operator's `binlog skip/replace` operations (nullptr: none). Before Start().
+  // A QUERY event starting at an operation's position is skipped (the tracker keeps the
+  // structure before it) or replaced by the operation's statements (planned, tracked and
+  // executed like the upstream's DDL); the operation is marked done once the dispatcher
+  // has run it and saved the checkpoint after it.
+  void SetBinlogOperations(std::shared_ptr<BinlogOperations> ops) { ops_ = std::move(ops); }
 
   // Opens the stream (kUnavailable / kFailedPrecondition naming the server and start
   // point) and starts the thread.
@@ -102,6 +113,7 @@ class ChangeReader {
   std::shared_ptr<const rules::RuleSet> rules_;
   std::unique_ptr<SchemaSource> schemas_;
   std::unique_ptr<OnlineDdl> online_;
+  std::shared_ptr<BinlogOperations> ops_;
   BoundedQueue<Item>* out_;
   std::unique_ptr<upstream::BinlogStream> stream_;
   upstream::UpstreamInfo upstream_;

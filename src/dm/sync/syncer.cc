@@ -10,10 +10,13 @@
 #include "dm/base/log.h"
 #include "dm/dump/dump.h"
 #include "dm/dump/metadata.h"
+#include "dm/schema/tracker.h"
 #include "dm/sync/applier.h"
+#include "dm/sync/binlog_ops.h"
 #include "dm/sync/causality.h"
 #include "dm/sync/checkpoint.h"
 #include "dm/sync/reader.h"
+#include "dm/sync/start_time.h"
 #include "dm/sync/sync.h"
 #include "dm/upstream/upstream_info.h"
 
@@ -24,6 +27,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kMaxCausalityKeys = 1 << 20;  // checkpoint (and reset) beyond this many keys
+// How long a restart waits for the downstream sessions of a previous incarnation to end.
+constexpr std::chrono::seconds kPredecessorWait{120};
 
 std::string FormatPos(const gtid::BinlogPosition& p) {
   return "(" + p.file + ", " + std::to_string(p.pos) + ")";
@@ -35,7 +40,7 @@ struct PendingTrx {
   uint32_t timestamp;
 };
 
-class SyncUnit final : public unit::Unit {
+class SyncUnit final : public unit::Unit, public SyncOperator {
  public:
   SyncUnit(std::shared_ptr<const spec::UnitContext> ctx,
            std::shared_ptr<const rules::RuleSet> rules)
@@ -68,6 +73,9 @@ class SyncUnit final : public unit::Unit {
 
   Status Process(std::stop_token stop) override;
 
+  Result<std::string> OperateBinlog(const BinlogOpRequest& req, bool* resume) override;
+  Result<std::string> OperateSchema(const SchemaOpRequest& req) override;
+
   void Close() override {
     meta_conn_.reset();
     upstream_conn_.reset();
@@ -90,7 +98,13 @@ class SyncUnit final : public unit::Unit {
   }
   Status ResolveStart(const std::optional<GlobalCheckpoint>& global, gtid::BinlogPosition* pos,
                       std::string* gtid_text, std::string* from);
+  // start-task --start-time: the first transaction at or after that time (start_time.cc).
+  Status ResolveStartTime(const std::string& text, gtid::BinlogPosition* pos,
+                          std::string* gtid_text, std::string* from);
   Status ExecuteDdl(const Item& item, bool tolerate_applied, std::stop_token stop);
+  using TableKey = std::pair<std::string, std::string>;
+  Status Run(std::stop_token stop, std::map<TableKey, TableCheckpoint> overrides);
+  Result<std::string> SchemaCreateSql(const SchemaOpRequest& req);
   void RefreshMaster();
   void UpdateStats(const gtid::Location* low_water, uint32_t ts, bool caught_up);
 
@@ -108,6 +122,17 @@ class SyncUnit final : public unit::Unit {
   // Schema tracker rows not saved yet, by upstream (schema, table).
   std::map<std::pair<std::string, std::string>, TableCheckpoint> unsaved_tables_;
   std::vector<std::string> unsaved_meta_sql_;  // online DDL records, in order
+  gtid::BinlogPosition error_event_;  // the QUERY event the run failed on (empty: none)
+
+  // Operator commands (SyncOperator). op_mu_ is held for the whole of a binlog-schema
+  // command (a short downstream round trip) so Process() cannot start in the middle.
+  const std::shared_ptr<BinlogOperations> ops_ = std::make_shared<BinlogOperations>();
+  mutable std::mutex op_mu_;
+  bool running_ = false;                           // guarded by op_mu_: Process() runs
+  std::optional<gtid::BinlogPosition> paused_at_;  // guarded by op_mu_: event of the last error
+  // `binlog-schema update --flush=false`: applied when the unit next starts, saved with
+  // the first checkpoint after that. Guarded by op_mu_.
+  std::map<TableKey, TableCheckpoint> schema_overrides_;
 
   // Status, guarded by status_mu_.
   mutable std::mutex status_mu_;
@@ -128,6 +153,9 @@ Status SyncUnit::MetaConn() {
   if (meta_conn_) return Status::OK();
   DM_ASSIGN_OR_RETURN(meta_conn_, mysql::Connection::Connect(to_));
   Status s = SetupDownstreamSession(*meta_conn_);
+  // Waits for an earlier meta connection (of a killed process, or one this process lost)
+  // to end on the server before writing through this one.
+  if (s.ok()) s = store_.HoldSlot(*meta_conn_, CheckpointStore::kMetaSlot, kPredecessorWait);
   if (!s.ok()) meta_conn_.reset();
   return s;
 }
@@ -176,6 +204,22 @@ Status SyncUnit::WriteCheckpoint(const gtid::Location& loc, bool clear_progress,
                    "check the downstream; the task resumes from the last saved checkpoint",
                    s.mysql_errno());
   }
+  return Status::OK();
+}
+
+Status SyncUnit::ResolveStartTime(const std::string& text, gtid::BinlogPosition* pos,
+                                  std::string* gtid_text, std::string* from) {
+  const std::string& mode = ctx_->task_config.task_mode;
+  if (mode != "incremental") {
+    // DM applies the start-time to the sync unit whatever the mode: after a dump and load
+    // the replication then starts at the time, not at the dump's snapshot position.
+    LogWarn("sync {}: task-mode {} with --start-time: starting at the time instead of the "
+            "dump's position; changes between them are skipped or applied twice", ctx_->task, mode);
+  }
+  DM_ASSIGN_OR_RETURN(TimeStartPoint p, ResolveTimeStartPoint(*ctx_, text));
+  *pos = p.position;
+  *gtid_text = p.gtid;
+  *from = p.description;
   return Status::OK();
 }
 
@@ -242,10 +286,14 @@ Status SyncUnit::ExecuteDdl(const Item& item, bool tolerate_applied, std::stop_t
                            (item.ddl_table.table.empty()
                                 ? mysql::QuoteIdentifier(item.ddl_table.schema)
                                 : mysql::QuoteTable(item.ddl_table.schema, item.ddl_table.table)) +
-                           ", binlog " + item.before.ToString() + ") failed: " +
+                           ", event at binlog " +
+                           (item.event_pos.file.empty() ? item.before.ToString()
+                                                        : item.event_pos.ToString()) +
+                           ") failed: " +
                            std::string(s.message()),
-                       "fix the downstream so the DDL can run (or add a binlog event filter "
-                       "rule that ignores it), then resume-task",
+                       "fix the downstream so the DDL can run, then resume-task; or run "
+                       "equivalent DDL instead with `dmctl binlog replace <task> "
+                       "\"<statements>\"`, or skip it with `dmctl binlog skip <task>`",
                        s.mysql_errno());
       }
       if (s.code() == Code::kUnavailable) {
@@ -349,6 +397,206 @@ void SyncUnit::StatusJson(nlohmann::json* out) const {
 }
 
 Status SyncUnit::Process(std::stop_token stop) {
+  std::map<TableKey, TableCheckpoint> overrides;
+  {
+    std::lock_guard l(op_mu_);
+    running_ = true;
+    paused_at_.reset();
+    overrides.swap(schema_overrides_);
+  }
+  error_event_ = {};
+  Status s = Run(stop, std::move(overrides));
+  std::lock_guard l(op_mu_);
+  running_ = false;
+  if (!s.ok() && !error_event_.file.empty()) paused_at_ = error_event_;
+  return s;
+}
+
+Result<std::string> SyncUnit::OperateBinlog(const BinlogOpRequest& req, bool* resume) {
+  *resume = false;
+  const std::string who = "task " + ctx_->task + " on source " + ctx_->source.source_id;
+  if (req.op == "list") {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& op : ops_->List()) list.push_back(op.ToJson());
+    return list.dump();
+  }
+  if (req.op != "skip" && req.op != "replace" && req.op != "revert") {
+    return Status(Code::kInvalidArgument,
+                  "binlog operation '" + req.op +
+                      "' is not supported; use skip, replace, "
+                      "revert or list",
+                  Scope::kInternal);
+  }
+  gtid::BinlogPosition pos;
+  if (!req.binlog_pos.empty()) {
+    DM_ASSIGN_OR_RETURN(pos, ParseBinlogPos(req.binlog_pos));
+  } else {
+    std::lock_guard l(op_mu_);
+    if (running_ || !paused_at_) {
+      return Status(Code::kFailedPrecondition,
+                    "the sync unit of " + who +
+                        " is not paused on a DDL event (query-status "
+                        "shows its stage and error); give the event's start position with -b",
+                    Scope::kInternal);
+    }
+    pos = *paused_at_;
+  }
+  if (req.op == "revert") {
+    DM_RETURN_IF_ERROR(ops_->Revert(pos));
+    LogInfo("sync {}: binlog operation at {} reverted", ctx_->task, pos.ToString());
+    return "the binlog operation at " + pos.ToString() + " is reverted";
+  }
+  BinlogOperation op;
+  op.pos = pos;
+  if (req.op == "replace") {
+    op.kind = BinlogOperation::Kind::kReplace;
+    DM_ASSIGN_OR_RETURN(op.sqls, ParseReplaceStatements(req.sqls));
+  } else if (!req.sqls.empty()) {
+    return Status::InvalidArgument("binlog skip takes no statements (binlog replace does)");
+  }
+  DM_RETURN_IF_ERROR(ops_->Add(op));
+  std::lock_guard l(op_mu_);
+  *resume = !running_ && paused_at_ && *paused_at_ == pos;
+  LogInfo("sync {}: binlog {} operation set at {}{}", ctx_->task, req.op, pos.ToString(),
+          *resume ? "; the subtask paused there resumes" : "");
+  return std::string(*resume ? "" : "the operation waits for the event at " + pos.ToString());
+}
+
+// The CREATE TABLE text for binlog-schema update: the schema file, or SHOW CREATE TABLE of
+// the upstream table (--from-source) or of its routed downstream table (--from-target).
+Result<std::string> SyncUnit::SchemaCreateSql(const SchemaOpRequest& req) {
+  int given = !req.create_sql.empty() + req.from_source + req.from_target;
+  if (given != 1) {
+    return Status::InvalidArgument(
+        "binlog-schema update needs exactly one of: a schema file (a CREATE TABLE "
+        "statement), --from-source, --from-target");
+  }
+  if (!req.create_sql.empty()) return req.create_sql;
+  mysql::ConnectOptions o = req.from_source ? ctx_->from : to_;
+  o.scope = req.from_source ? Scope::kUpstream : Scope::kDownstream;
+  rules::TableRef t{req.database, req.table};
+  if (req.from_target) t = rules_->router.RouteTable(ctx_->source.source_id, t).target;
+  DM_ASSIGN_OR_RETURN(auto conn, mysql::Connection::Connect(o));
+  auto r = conn->Query("SHOW CREATE TABLE " + mysql::QuoteTable(t.schema, t.table));
+  if (!r.ok()) {
+    return r.status().WithContext(std::string("reading ") +
+                                  (req.from_source ? "the upstream" : "the downstream") +
+                                  " table " + mysql::QuoteTable(t.schema, t.table));
+  }
+  if (r->rows.empty() || r->rows[0].size() < 2 || !r->rows[0][1]) {
+    return Status::NotFound("SHOW CREATE TABLE " + mysql::QuoteTable(t.schema, t.table) +
+                            " returned nothing");
+  }
+  return *r->rows[0][1];
+}
+
+Result<std::string> SyncUnit::OperateSchema(const SchemaOpRequest& req) {
+  if (req.database.empty() || req.table.empty()) {
+    return Status::InvalidArgument("binlog-schema needs <task> <database> <table>");
+  }
+  if (req.op != "list" && req.op != "update" && req.op != "delete") {
+    return Status::InvalidArgument("binlog-schema operation '" + req.op +
+                                   "' is not supported; use list, update or delete");
+  }
+  const std::string who = "task " + ctx_->task + " on source " + ctx_->source.source_id;
+  const std::string qt = mysql::QuoteTable(req.database, req.table);
+  const TableKey key{req.database, req.table};
+  std::lock_guard l(op_mu_);
+  if (req.op != "list" && running_) {
+    return Status(Code::kFailedPrecondition,
+                  "binlog-schema " + req.op + " needs the subtask of " + who +
+                      " paused; run pause-task first (and resume-task afterwards)",
+                  Scope::kInternal);
+  }
+  DM_ASSIGN_OR_RETURN(auto conn, mysql::Connection::Connect(to_));
+  auto global = store_.LoadGlobal(*conn);
+  if (!global.ok() || !*global) {
+    return Status(
+        Code::kFailedPrecondition,
+        "the sync unit of " + who + " has no checkpoint in " + store_.checkpoint_table() +
+            " yet (" +
+            (global.ok() ? std::string("no global row") : std::string(global.status().message())) +
+            "): the schema tracker exists once the sync unit has started",
+        Scope::kDownstream);
+  }
+  DM_ASSIGN_OR_RETURN(auto rows, store_.LoadTables(*conn));
+  const TableCheckpoint* saved = nullptr;
+  for (const auto& r : rows) {
+    if (r.schema == req.database && r.table == req.table) saved = &r;
+  }
+  const TableCheckpoint* pending = nullptr;
+  if (auto it = schema_overrides_.find(key); it != schema_overrides_.end()) pending = &it->second;
+  if (req.op == "list") {
+    const TableCheckpoint* t = pending ? pending : saved;
+    if (!t || !t->info_json) {
+      return Status::NotFound("table " + qt + " is not tracked by the sync unit of " + who +
+                              " (a table is tracked once the binlog shows it); "
+                              "binlog-schema update can set it");
+    }
+    auto info = schema::TableInfoFromJson(*t->info_json);
+    if (!info.ok()) return info.status().WithContext("the tracked structure of " + qt);
+    return schema::TableInfoToCreateSql(*info);
+  }
+  if (req.op == "delete") {
+    if (!saved && !pending) {
+      return Status::NotFound("table " + qt + " is not tracked by the sync unit of " + who);
+    }
+    schema_overrides_.erase(key);
+    if (saved) {
+      Status s =
+          conn->Execute(store_.SaveTableSql({req.database, req.table, std::nullopt}, **global));
+      if (!s.ok()) return s.WithContext("deleting the tracked structure of " + qt);
+    }
+    LogInfo("sync {}: binlog-schema delete {}", ctx_->task, qt);
+    return std::string("");
+  }
+  DM_ASSIGN_OR_RETURN(std::string create_sql, SchemaCreateSql(req));
+  schema::TrackerOptions to;
+  {
+    mysql::ConnectOptions o = ctx_->from;
+    o.scope = Scope::kUpstream;
+    o.connect_timeout_s = 5;
+    if (auto c = mysql::Connection::Connect(o); c.ok()) {
+      auto r = (*c)->Query("SELECT @@character_set_server, @@collation_server, @@version");
+      if (r.ok() && !r->rows.empty() && r->rows[0].size() == 3) {
+        to.server_charset = r->rows[0][0].value_or("");
+        to.server_collation = r->rows[0][1].value_or("");
+        to.flavor = schema::FlavorFromVersion(r->rows[0][2].value_or(""));
+      }
+    }
+  }
+  schema::Tracker tracker(to);
+  Status s = tracker.InitTable(req.database, req.table, create_sql);
+  if (!s.ok()) return s.WithContext("binlog-schema update " + qt);
+  schema::TableInfo info = *tracker.Get(req.database, req.table);
+  if (req.from_target) {
+    // The downstream table has the route's extracted columns; the upstream one does not.
+    rules::Route route =
+        rules_->router.RouteTable(ctx_->source.source_id, {req.database, req.table});
+    auto is_extra = [&](std::string_view name) {
+      for (const auto& e : route.extra) {
+        if (e.column == name) return true;
+      }
+      return false;
+    };
+    std::erase_if(info.columns, [&](const schema::Column& c) { return is_extra(c.name); });
+    for (auto& idx : info.indexes) std::erase_if(idx.columns, is_extra);
+    std::erase_if(info.indexes, [](const schema::Index& i) { return i.columns.empty(); });
+  }
+  TableCheckpoint row{req.database, req.table, schema::TableInfoToJson(info)};
+  if (!req.flush) {
+    schema_overrides_[key] = row;
+    LogInfo("sync {}: binlog-schema update {} (applied when the task resumes)", ctx_->task, qt);
+    return std::string("");
+  }
+  s = conn->Execute(store_.SaveTableSql(row, **global));
+  if (!s.ok()) return s.WithContext("saving the tracked structure of " + qt);
+  schema_overrides_.erase(key);
+  LogInfo("sync {}: binlog-schema update {} saved", ctx_->task, qt);
+  return std::string("");
+}
+
+Status SyncUnit::Run(std::stop_token stop, std::map<TableKey, TableCheckpoint> overrides) {
   meta_conn_.reset();  // a fresh connection after a pause
   DM_RETURN_IF_ERROR(MetaConn());
   std::optional<GlobalCheckpoint> global;
@@ -366,10 +614,28 @@ Status SyncUnit::Process(std::stop_token stop) {
     Status s = RunMeta(online->CreateTableSql());
     if (!s.ok()) return s.WithContext("creating the online DDL record table");
   }
+  // start-task --start-time (DM's task-cli-args) wins over the checkpoint and the meta.
+  std::string start_time;
+  if (ctx_->cli_args) {
+    auto st = ctx_->cli_args->StartTime();
+    if (!st.ok()) return st.status().WithContext("reading the start-time of task " + ctx_->task);
+    start_time = std::move(st).value();
+  }
+  std::optional<GlobalCheckpoint> replaced;  // the checkpoint a start-time overrides
   {
+    // Every transaction a previous incarnation (e.g. a process killed with -9) had sent
+    // must have ended on the server before the checkpoint is read (docs/sync-design.md).
+    Status w = store_.WaitForPredecessors(*meta_conn_, cfg_.worker_count, kPredecessorWait);
+    if (!w.ok()) return w;
     auto g = store_.LoadGlobal(*meta_conn_);
     if (!g.ok()) return g.status().WithContext("loading the sync checkpoint");
     global = std::move(g).value();
+    if (global && !start_time.empty()) {
+      // Start over at the time: the checkpoint's tracked tables, worker progress and online
+      // DDL records belong to its position and are dropped (DM deletes its table points).
+      replaced = std::move(global);
+      global.reset();
+    }
     if (global) {
       auto p = store_.LoadProgress(*meta_conn_);
       if (!p.ok()) return p.status().WithContext("loading the DML workers' progress");
@@ -396,9 +662,22 @@ Status SyncUnit::Process(std::stop_token stop) {
       }
     }
   }
+  // binlog-schema update --flush=false: replaces the saved structure, saved with the next
+  // checkpoint.
+  for (auto& [key, row] : overrides) {
+    std::erase_if(saved_tables, [&](const TableCheckpoint& t) {
+      return t.schema == key.first && t.table == key.second;
+    });
+    saved_tables.push_back(row);
+    unsaved_tables_[key] = std::move(row);
+  }
   gtid::BinlogPosition start_pos;
   std::string start_gtid, from;
-  DM_RETURN_IF_ERROR(ResolveStart(global, &start_pos, &start_gtid, &from));
+  if (!start_time.empty()) {
+    DM_RETURN_IF_ERROR(ResolveStartTime(start_time, &start_pos, &start_gtid, &from));
+  } else {
+    DM_RETURN_IF_ERROR(ResolveStart(global, &start_pos, &start_gtid, &from));
+  }
 
   // Recovery: the progress rows say exactly which changes after the checkpoint each
   // worker of the previous run committed. Replay with that run's worker count.
@@ -428,6 +707,12 @@ Status SyncUnit::Process(std::stop_token stop) {
   Clock::time_point safe_until_time{};
   if (global && !global->exit_safe_position.file.empty()) {
     safe_until_pos = global->exit_safe_position;
+    safe_mode = true;
+  }
+  if (replaced) {
+    // DM: a start-time on a task with a checkpoint runs in safe mode until replication
+    // passes that checkpoint (changes up to it may be applied a second time).
+    safe_until_pos = std::max(replaced->position, replaced->exit_safe_position);
     safe_mode = true;
   }
   auto duration = cfg_.safe_mode_duration.value_or(std::chrono::seconds(60));
@@ -490,6 +775,7 @@ Status SyncUnit::Process(std::stop_token stop) {
   }
   auto reader = std::make_unique<ChangeReader>(ro, rules_, std::move(schemas).value(), &queue);
   reader->SetOnlineDdl(std::move(online));
+  reader->SetBinlogOperations(ops_);
   DM_RETURN_IF_ERROR(reader->Start());
   gtid::Location start = reader->start_location();
   LogInfo("sync {} source {}: starting from {} at {}{}; {} DML workers{}", ctx_->task,
@@ -503,7 +789,20 @@ Status SyncUnit::Process(std::stop_token stop) {
     st_.syncer_binlog = FormatPos(start.position);
     st_.syncer_gtid = start.gtid_set.ToString();
   }
-  if (!global) DM_RETURN_IF_ERROR(WriteCheckpoint(start, true));
+  if (!global) {
+    gtid::Location exit_safe;
+    if (safe_until_pos) exit_safe.position = *safe_until_pos;
+    DM_RETURN_IF_ERROR(WriteCheckpoint(start, true, replaced ? &exit_safe : nullptr));
+  }
+  if (!start_time.empty()) {
+    // The checkpoint now holds the time's position: forget the start-time (as DM does) so
+    // that a restart resumes from the checkpoint instead of going back to the time.
+    Status c = ctx_->cli_args->ClearStartTime(start_time);
+    if (!c.ok()) {
+      LogWarn("sync {}: cannot clear the start-time {} in etcd: {}; a restart before it is "
+              "cleared starts again from that time", ctx_->task, start_time, c.ToString());
+    }
+  }
 
   Causality causality;
   std::shared_ptr<TrxTracker> cur = std::make_shared<TrxTracker>();
@@ -592,6 +891,7 @@ Status SyncUnit::Process(std::stop_token stop) {
     first_item = false;
     if (item->kind == Item::Kind::kError) {
       result = item->error;
+      error_event_ = item->event_pos;
       break;
     }
     if (item->kind == Item::Kind::kRows) {
@@ -659,7 +959,10 @@ Status SyncUnit::Process(std::stop_token stop) {
       std::string ran;
       for (const auto& sql : item->ddl.Statements()) ran += (ran.empty() ? "" : "; ") + sql.substr(0, 200);
       LogInfo("sync {}: DDL at {}: {} -> {}", ctx_->task, item->before.ToString(),
-              item->ddl_text.substr(0, 200), ran.empty() ? "(tracked only)" : ran);
+              item->ddl_text.substr(0, 200),
+              !ran.empty()      ? ran
+              : item->operation ? "(" + item->ddl.reason + ": nothing runs downstream)"
+                                : std::string("(tracked only)"));
       AddTables(&item->tables_after);
       for (auto& m : item->meta_sql) unsaved_meta_sql_.push_back(std::move(m));
       item->meta_sql.clear();
@@ -671,6 +974,7 @@ Status SyncUnit::Process(std::stop_token stop) {
         if (!recovering) result = flush(item->after);
       }
     }
+    if (!result.ok()) error_event_ = item->event_pos;
     item->done->set_value(result);
     if (!result.ok()) break;
   }

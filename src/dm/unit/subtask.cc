@@ -32,6 +32,13 @@ void SubTask::JoinRunner() {
   }
 }
 
+Unit* SubTask::FindUnit(UnitType type) const {
+  for (const auto& u : units_) {
+    if (u->type() == type) return u.get();
+  }
+  return nullptr;
+}
+
 Status SubTask::Start() {
   std::lock_guard control(control_mu_);
   {

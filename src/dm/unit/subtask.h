@@ -48,6 +48,9 @@ class SubTask {
   std::optional<UnitType> current_unit() const;
   // The error that paused the subtask (OK if none).
   Status error() const;
+  // The subtask's unit of that type (nullptr if its task-mode has none), for operator
+  // commands on it (the unit synchronizes them itself). Valid while the SubTask lives.
+  Unit* FindUnit(UnitType type) const;
   const std::string& task() const { return task_; }
   const std::string& source() const { return source_; }
 

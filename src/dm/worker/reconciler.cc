@@ -48,7 +48,8 @@ Status Reconciler::Apply(const DesiredState& desired) {
     for (auto it = tasks_.begin(); it != tasks_.end();) {
       auto d = desired.subtasks.find(it->first);
       if (d == desired.subtasks.end() || d->second.expect == ha::ExpectStage::kStopped ||
-          d->second.config != it->second.config) {
+          d->second.config != it->second.config ||
+          d->second.config_revision != it->second.config_revision) {
         to_stop.push_back(it->second.subtask);
         it = tasks_.erase(it);
       } else {
@@ -82,6 +83,7 @@ Status Reconciler::Apply(const DesiredState& desired) {
       if (shut_down_) return Status::OK();  // `st` is dropped unstarted
       create_errors_.erase(name);
       Entry e{d.config, st};
+      e.config_revision = d.config_revision;
       e.acted_revision = d.stage_revision;
       e.backoff = desired.auto_resume.backoff_min;
       tasks_[name] = e;
@@ -180,6 +182,12 @@ void Reconciler::StatusJson(nlohmann::json* out) const {
                                 {"errors", {{{"ErrClass", "config"}, {"Message", msg}}}}}}});
   }
   (*out)["subTaskStatus"] = std::move(list);
+}
+
+std::shared_ptr<unit::SubTask> Reconciler::Find(const std::string& task) const {
+  std::lock_guard l(mu_);
+  auto it = tasks_.find(task);
+  return it == tasks_.end() ? nullptr : it->second.subtask;
 }
 
 std::vector<std::string> Reconciler::RunningTasks() const {

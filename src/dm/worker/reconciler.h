@@ -39,6 +39,9 @@ struct DesiredSubTask {
   std::string config;  // task config text (YAML) from etcd
   ha::ExpectStage expect = ha::ExpectStage::kRunning;
   int64_t stage_revision = 0;  // etcd mod_revision of the stage key: changes on every operate-task
+  // etcd create_revision of the config key: a stop-task + start-task between two Apply()
+  // calls re-creates it (new start-task arguments), so the subtask is re-created too.
+  int64_t config_revision = 0;
 };
 
 struct AutoResume {  // source.yaml `checker`
@@ -78,11 +81,14 @@ class Reconciler {
   // {"source": ..., "subTaskStatus": [DM subtask status...]}.
   void StatusJson(nlohmann::json* out) const;
   std::vector<std::string> RunningTasks() const;
+  // The subtask of `task` on this worker (nullptr if none), for operator commands.
+  std::shared_ptr<unit::SubTask> Find(const std::string& task) const;
 
  private:
   struct Entry {
     std::string config;
     std::shared_ptr<unit::SubTask> subtask;
+    int64_t config_revision = 0;
     int64_t acted_revision = 0;  // the stage revision last acted on
     std::chrono::milliseconds backoff{0};
     std::chrono::steady_clock::time_point next_resume{};

@@ -64,6 +64,24 @@ std::string StageOf(const Reconciler& r, const std::string& task) {
   return "absent";
 }
 
+// stop-task + start-task of the same config between two Apply() calls: the config key is
+// re-created (new create revision), so the subtask is re-created and reads the new
+// start-task arguments (e.g. --start-time).
+TEST(ReconcilerTest, RecreatesSubTaskWhenTheConfigKeyIsRecreated) {
+  Fixture f;
+  DesiredState d;
+  d.source = "s1";
+  d.subtasks["t1"] = {"cfg1", ha::ExpectStage::kRunning};
+  d.subtasks["t1"].config_revision = 10;
+  ASSERT_TRUE(f.r.Apply(d).ok());
+  ASSERT_TRUE(f.r.Apply(d).ok());
+  EXPECT_EQ(f.created, 1);
+  d.subtasks["t1"].config_revision = 15;
+  ASSERT_TRUE(f.r.Apply(d).ok());
+  EXPECT_EQ(f.created, 2);
+  EXPECT_EQ(StageOf(f.r, "t1"), "Running");
+}
+
 TEST(ReconcilerTest, FollowsDesiredStages) {
   Fixture f;
   DesiredState d;

@@ -22,13 +22,55 @@ namespace dm::worker {
 
 using nlohmann::json;
 
+namespace {
+
+// DM's task-cli-args of one subtask, in etcd (/dm-master/task-cli-args/<task>/<source>).
+class EtcdTaskCliArgs final : public spec::TaskCliArgsAccess {
+ public:
+  EtcdTaskCliArgs(coord::EtcdClient* client, std::string task, std::string source)
+      : client_(client), key_(ha::TaskCliArgsKey(task, source)) {}
+
+  Result<std::string> StartTime() override {
+    DM_ASSIGN_OR_RETURN(auto kv, client_->Get(key_));
+    if (!kv) return std::string();
+    DM_ASSIGN_OR_RETURN(ha::TaskCliArgs args, ha::DecodeTaskCliArgs(kv->value));
+    return args.start_time;
+  }
+
+  Status ClearStartTime(const std::string& start_time) override {
+    DM_ASSIGN_OR_RETURN(auto kv, client_->Get(key_));
+    if (!kv) return Status::OK();
+    DM_ASSIGN_OR_RETURN(ha::TaskCliArgs args, ha::DecodeTaskCliArgs(kv->value));
+    if (args.start_time != start_time) return Status::OK();  // a newer start-task wrote it
+    args.start_time.clear();
+    // Only if nobody changed the key since it was read.
+    DM_ASSIGN_OR_RETURN(auto t, client_->Txn({coord::Compare::ModRevision(
+                                                 key_, coord::Compare::Op::kEqual, kv->mod_revision)},
+                                             {coord::TxnOp::Put(key_, ha::Encode(args))}, {}));
+    (void)t;
+    return Status::OK();
+  }
+
+ private:
+  coord::EtcdClient* const client_;
+  const std::string key_;
+};
+
+}  // namespace
+
 Result<std::unique_ptr<unit::SubTask>> BuildSubTask(const std::string& source_config,
                                                     const std::string& task,
-                                                    const std::string& task_config) {
+                                                    const std::string& task_config,
+                                                    coord::EtcdClient* client) {
   DM_ASSIGN_OR_RETURN(spec::SourceSpec src, spec::ParseSource(source_config));
   DM_ASSIGN_OR_RETURN(spec::TaskSpec t, spec::ParseTask(task_config));
   DM_ASSIGN_OR_RETURN(std::shared_ptr<const spec::UnitContext> ctx,
                       spec::BuildUnitContext(source_config, task_config));
+  if (client) {
+    auto with_args = std::make_shared<spec::UnitContext>(*ctx);
+    with_args->cli_args = std::make_shared<EtcdTaskCliArgs>(client, task, src.id);
+    ctx = std::move(with_args);
+  }
   const spec::InstanceSpec* inst = nullptr;
   for (const auto& i : t.instances) {
     if (i.source_id == src.id) inst = &i;
@@ -82,7 +124,11 @@ AutoResume WorkerServer::AutoResumeOf(const std::string& source_yaml) {
 }
 
 WorkerServer::WorkerServer(WorkerOptions options)
-    : options_(std::move(options)), reconciler_(BuildSubTask) {}
+    : options_(std::move(options)),
+      reconciler_([this](const std::string& source_config, const std::string& task,
+                         const std::string& task_config) {
+        return BuildSubTask(source_config, task, task_config, client_.get());
+      }) {}
 
 WorkerServer::~WorkerServer() { Stop(); }
 
@@ -150,6 +196,55 @@ Status WorkerServer::StartSession() {
   return Status::OK();
 }
 
+std::string WorkerServer::HandleSyncOperation(const std::string& task, const std::string& kind,
+                                              const std::string& body) {
+  auto fail = [](const std::string& msg) { return json{{"result", false}, {"msg", msg}}.dump(); };
+  json req = json::parse(body.empty() ? "{}" : body, nullptr, false);
+  if (!req.is_object()) return fail("request body is not a JSON object");
+  std::shared_ptr<unit::SubTask> st = reconciler_.Find(task);
+  if (!st) {
+    return fail("subtask " + task + " does not run on worker " + options_.name +
+                " (query-status shows where it runs)");
+  }
+  auto* op = dynamic_cast<sync::SyncOperator*>(st->FindUnit(unit::UnitType::kSync));
+  if (!op) {
+    return fail("task " + task + " has no sync unit (its task-mode has no incremental phase)");
+  }
+  try {
+    if (kind == "binlog") {
+      sync::BinlogOpRequest b;
+      b.op = req.value("op", "");
+      b.binlog_pos = req.value("binlog_pos", "");
+      b.sqls = req.value("sqls", std::vector<std::string>{});
+      bool resume = false;
+      auto r = op->OperateBinlog(b, &resume);
+      if (!r.ok()) return fail(r.status().ToString());
+      std::string msg = *r;
+      if (resume && st->stage() == unit::Stage::kPaused) {
+        LogInfo("resuming subtask {} after binlog {}", task, b.op);
+        if (Status s = st->Resume(); !s.ok()) {
+          return fail("the operation is set but resuming the subtask failed: " + s.ToString() +
+                      "; run resume-task");
+        }
+      }
+      return json{{"result", true}, {"msg", msg}}.dump();
+    }
+    sync::SchemaOpRequest q;
+    q.op = req.value("op", "");
+    q.database = req.value("database", "");
+    q.table = req.value("table", "");
+    q.create_sql = req.value("schema", "");
+    q.flush = req.value("flush", true);
+    q.from_source = req.value("from_source", false);
+    q.from_target = req.value("from_target", false);
+    auto r = op->OperateSchema(q);
+    if (!r.ok()) return fail(r.status().ToString());
+    return json{{"result", true}, {"msg", *r}}.dump();
+  } catch (const json::exception& e) {
+    return fail(std::string("bad request field: ") + e.what());
+  }
+}
+
 Status WorkerServer::Start() {
   auto hp = api::SplitHostPort(options_.worker_addr);
   if (!hp.ok()) return hp.status();
@@ -166,6 +261,11 @@ Status WorkerServer::Start() {
     j["name"] = options_.name;
     return api::HttpResponse{200, j.dump()};
   });
+  http_->Route("POST", R"(/api/v1/worker/tasks/([^/]+)/(binlog|schema))",
+               [this](const api::HttpRequest& r) {
+                 return api::HttpResponse{
+                     200, HandleSyncOperation(r.matches.at(0), r.matches.at(1), r.body)};
+               });
   http_->Route("GET", "/metrics", [this](const api::HttpRequest&) {
     json j;
     reconciler_.StatusJson(&j);
@@ -223,7 +323,10 @@ Status WorkerServer::ReconcileOnce() {
       DM_ASSIGN_OR_RETURN(auto stages, client_->GetPrefix(stage_prefix));
       for (const auto& kv : cfgs.kvs) {
         auto parts = ha::DecodeKey(ha::kSubTaskConfigPrefix, kv.key);
-        if (parts && parts->size() == 2) d.subtasks[(*parts)[1]].config = kv.value;
+        if (parts && parts->size() == 2) {
+          d.subtasks[(*parts)[1]].config = kv.value;
+          d.subtasks[(*parts)[1]].config_revision = kv.create_revision;
+        }
       }
       for (const auto& kv : stages.kvs) {
         auto parts = ha::DecodeKey(ha::kSubTaskStagePrefix, kv.key);

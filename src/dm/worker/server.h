@@ -38,9 +38,12 @@ struct WorkerOptions {
 };
 
 // The units this build provides, wired from the source and task configs.
+// `client` (may be null): the etcd client the units read the task's start-task arguments
+// (--start-time, /dm-master/task-cli-args/) through.
 Result<std::unique_ptr<unit::SubTask>> BuildSubTask(const std::string& source_config,
                                                     const std::string& task,
-                                                    const std::string& task_config);
+                                                    const std::string& task_config,
+                                                    coord::EtcdClient* client = nullptr);
 
 class WorkerServer {
  public:
@@ -57,6 +60,10 @@ class WorkerServer {
   void Loop(std::stop_token stop);
   Status ReconcileOnce();
   AutoResume AutoResumeOf(const std::string& source_yaml);  // cached by config text
+  // Operator commands on a subtask's sync unit (dmctl binlog / binlog-schema, forwarded
+  // by the master): {"result","msg"}.
+  std::string HandleSyncOperation(const std::string& task, const std::string& kind,
+                                  const std::string& body);
 
   const WorkerOptions options_;
   std::string advertise_;
