@@ -16,7 +16,7 @@ PACKAGES=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # servers and peers used by tests, the demo and benchmarks
   mariadb-server mariadb-client etcd-server etcd-client sysbench mydumper
-  python3 procps iproute2
+  python3 procps iproute2 curl openssl
 )
 
 missing=()

@@ -160,6 +160,12 @@ dmctl stop-task ff_full >/dev/null || fail "stop-task ff_full"
 
 # ---- 3. start-task --remove-meta: the kept dump of ff_all is discarded, not reloaded -------
 dmctl stop-task ff_all >/dev/null || fail "stop-task ff_all"
+# stop-task answers once the worker has stopped the subtask (DM's waitOperationOk): the
+# downstream can be changed right away without racing a sync unit still applying events.
+other_addr_var=${other^^}_ADDR
+worker_tasks=$(curl -s "http://${!other_addr_var}/api/v1/worker/status")
+json_get "$worker_tasks" '[s["name"] for s in j["subTaskStatus"]]' | grep -q ff_all &&
+  fail "stop-task ff_all returned while $other still runs it: $worker_tasks"
 dir_all=$DM_RUN_DIR/$other/dumped_data.ff_all
 kept_id=$(dump_id_in "$dir_all")
 [[ "$kept_id" == "$second_id" ]] || fail "the metadata of ff_all was not kept in $dir_all ($kept_id)"

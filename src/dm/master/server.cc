@@ -3,6 +3,7 @@
 #include <chrono>
 #include <map>
 #include <set>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -184,6 +185,54 @@ HttpResponse HandleTaskSyncOperation(coord::EtcdClient& client, const HttpReques
                                  "; query-status lists tasks"));
   }
   return Json({{"result", all_ok}, {"msg", ""}, {"sources", sources}});
+}
+
+// DM's start-task, stop-task and pause-task answer once the workers have acted (DM's waitOperationOk):
+// an operator who drops or edits downstream tables right after `stop-task` must not race a
+// sync unit that is still applying events. Polls each bound worker until the subtask of
+// `task` is gone (Stop), Paused (Pause) or listed (Start); returns "" or, past `timeout`,
+// what is pending.
+std::string WaitForWorkers(const Snapshot& snap, const std::string& task,
+                           const std::vector<std::string>& sources, const std::string& op,
+                           std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::set<std::string> pending(sources.begin(), sources.end());
+  std::string last;
+  while (true) {
+    for (auto it = pending.begin(); it != pending.end();) {
+      const std::string worker = snap.WorkerOf(*it);
+      auto wi = snap.workers.find(worker);
+      if (worker.empty() || wi == snap.workers.end() || !snap.alive.count(worker)) {
+        it = pending.erase(it);  // nothing runs it; the next worker reads the desired stage
+        continue;
+      }
+      auto res = api::HttpCall(wi->second.address, "GET", "/api/v1/worker/status", "", 3000);
+      json j = res.ok() && res->status == 200 ? json::parse(res->body, nullptr, false) : json();
+      bool done = false;
+      if (j.is_object()) {
+        std::string stage;
+        for (const auto& st : j.value("subTaskStatus", json::array())) {
+          if (st.value("name", "") == task) stage = st.value("stage", "");
+        }
+        if (op == "Stop") {
+          done = stage.empty();
+        } else if (op == "Start") {
+          done = !stage.empty();
+        } else {
+          done = stage == "Paused" || stage == "Finished" || stage.empty();
+        }
+        last = "worker " + worker + (stage.empty() ? " does not list subtask " + task + " of source " + *it + " yet"
+                                                   : " reports subtask " + task + " of source " + *it + " as " + stage);
+      } else {
+        last = "worker " + worker + " did not answer: " +
+               (res.ok() ? "HTTP " + std::to_string(res->status) : res.status().ToString());
+      }
+      it = done ? pending.erase(it) : std::next(it);
+    }
+    if (pending.empty()) return "";
+    if (std::chrono::steady_clock::now() >= deadline) return last;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
 }
 
 }  // namespace
@@ -723,7 +772,14 @@ HttpResponse MasterServer::HandleStartTask(const HttpRequest& r) {
   if (!t->succeeded) return Fail(Status(Code::kAlreadyExists, "task " + task->name + " was started concurrently"));
   LogInfo("task {} started on {} source(s){}", task->name, sources.size(),
           start_time.empty() ? std::string() : " with --start-time " + start_time);
-  return Json({{"result", true}, {"msg", ""}, {"sources", sources}, {"checkResult", report.dump(4)}});
+  std::vector<std::string> ids;
+  for (const auto& s : sources) ids.push_back(s["source"].get<std::string>());
+  std::string msg = WaitForWorkers(*snap, task->name, ids, "Start", std::chrono::seconds(10));
+  if (!msg.empty()) {
+    msg = "the task is recorded, but not every worker has started it within 10 s (" + msg +
+          "); query-status shows when it has";
+  }
+  return Json({{"result", true}, {"msg", msg}, {"sources", sources}, {"checkResult", report.dump(4)}});
 }
 
 HttpResponse MasterServer::HandleOperateTask(const HttpRequest& r, const std::string& op) {
@@ -763,7 +819,18 @@ HttpResponse MasterServer::HandleOperateTask(const HttpRequest& r, const std::st
   auto t = coord::FencedTxn(client_.get(), *fence, {}, ops);
   if (!t.ok()) return Fail(t.status());
   LogInfo("task {}: {} on {} source(s)", name, op, sources.size());
-  return Json({{"op", op}, {"result", true}, {"msg", ""}, {"sources", sources}});
+  std::string msg;
+  if (op == "Stop" || op == "Pause") {
+    std::vector<std::string> ids;
+    for (const auto& s : sources) ids.push_back(s["source"].get<std::string>());
+    std::string pending = WaitForWorkers(*snap, name, ids, op, std::chrono::seconds(30));
+    if (!pending.empty()) {
+      msg = "the request is recorded, but not every worker has acted on it within 30 s (" + pending +
+            "); query-status shows when it has";
+      LogWarn("task {}: {}: {}", name, op, msg);
+    }
+  }
+  return Json({{"op", op}, {"result", true}, {"msg", msg}, {"sources", sources}});
 }
 
 HttpResponse MasterServer::HandleQueryStatus(const HttpRequest& r) {

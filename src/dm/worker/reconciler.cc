@@ -58,9 +58,16 @@ Status Reconciler::Apply(const DesiredState& desired) {
     }
     current = tasks_;
   }
+  {
+    // Still shown by StatusJson until stopped: dm-master's stop-task waits for them to go.
+    std::lock_guard l(mu_);
+    stopping_.insert(stopping_.end(), to_stop.begin(), to_stop.end());
+  }
   for (auto& st : to_stop) {
     LogInfo("stopping subtask {} of source {}", st->task(), st->source());
     st->Stop();
+    std::lock_guard l(mu_);
+    std::erase(stopping_, st);
   }
   if (!desired.source) return Status::OK();
 
@@ -159,11 +166,13 @@ void Reconciler::NoteRunning(const std::string& name, const AutoResume& policy) 
 
 void Reconciler::StatusJson(nlohmann::json* out) const {
   std::map<std::string, Entry> tasks;
+  std::vector<std::shared_ptr<unit::SubTask>> stopping;
   std::map<std::string, std::string> errors;
   std::optional<std::string> source;
   {
     std::lock_guard l(mu_);
     tasks = tasks_;
+    stopping = stopping_;
     errors = create_errors_;
     source = source_;
   }
@@ -172,6 +181,11 @@ void Reconciler::StatusJson(nlohmann::json* out) const {
   for (const auto& [name, e] : tasks) {
     nlohmann::json j;
     e.subtask->StatusJson(&j);
+    list.push_back(std::move(j));
+  }
+  for (const auto& st : stopping) {
+    nlohmann::json j;
+    st->StatusJson(&j);
     list.push_back(std::move(j));
   }
   for (const auto& [name, msg] : errors) {

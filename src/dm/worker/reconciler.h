@@ -104,6 +104,7 @@ class Reconciler {
   bool shut_down_ = false;                          // guarded by mu_
   std::optional<std::string> source_;               // guarded by mu_
   std::map<std::string, Entry> tasks_;              // guarded by mu_
+  std::vector<std::shared_ptr<unit::SubTask>> stopping_;  // removed, Stop() not returned yet; mu_
   std::map<std::string, std::string> create_errors_;  // guarded by mu_
 };
 
