@@ -17,41 +17,9 @@ namespace {
 
 using synctest::RunningSync;
 
-class SyncDdlIT : public ::testing::Test {
+class SyncDdlIT : public synctest::TwoServers {
  protected:
-  void SetUp() override {
-    DM_REQUIRE_MARIADB();
-    testing::MariaDbOptions o;
-    o.name = "ddl-up";
-    auto u = testing::MariaDbServer::Start(o);
-    DM_ASSERT_OK(u);
-    up_ = std::move(u).value();
-    o.name = "ddl-down";
-    auto d = testing::MariaDbServer::Start(o);
-    DM_ASSERT_OK(d);
-    down_ = std::move(d).value();
-    auto uc = up_->Connect();
-    DM_ASSERT_OK(uc);
-    upc_ = std::move(uc).value();
-    auto dc = down_->Connect();
-    DM_ASSERT_OK(dc);
-    downc_ = std::move(dc).value();
-    Up("CREATE DATABASE init_marker");
-  }
-
-  void Up(const std::string& sql) {
-    Status s = upc_->Execute(sql);
-    ASSERT_TRUE(s.ok()) << sql << ": " << s.ToString();
-  }
-  void Down(const std::string& sql) {
-    Status s = downc_->Execute(sql);
-    ASSERT_TRUE(s.ok()) << sql << ": " << s.ToString();
-  }
-
-  std::string GtidPos() {
-    auto v = upc_->QueryValue("SELECT @@gtid_binlog_pos");
-    return v.ok() && v->has_value() ? **v : "";
-  }
+  SyncDdlIT() : TwoServers("ddl") {}
 
   static std::string Syncer() {
     return "syncers:\n  global:\n    worker-count: 4\n    batch: 50\n    safe-mode-duration: 0s\n";
@@ -80,9 +48,6 @@ class SyncDdlIT : public ::testing::Test {
     }
     return false;
   }
-
-  std::unique_ptr<testing::MariaDbServer> up_, down_;
-  std::unique_ptr<mysql::Connection> upc_, downc_;
 };
 
 // A scripted DDL sequence while another connection writes: columns added, dropped,
@@ -434,6 +399,56 @@ TEST_F(SyncDdlIT, ModeAllTrackerFromDumpSchemaFiles) {
       << (*sync)->result().ToString();
   EXPECT_EQ(synctest::SortedRows(*downc_, "app.t"),
             (std::vector<std::string>{"'1'|'10'|'7'|", "'3'|'3'|'7'|"}));
+  DM_ASSERT_OK((*sync)->Stop());
+}
+
+// collation_compatible: strict against a downstream whose server defaults differ from the
+// upstream's: databases and tables created without explicit collations upstream end with
+// the upstream's collations downstream (loose would give them the downstream's defaults).
+class SyncCollationIT : public SyncDdlIT {
+ protected:
+  SyncCollationIT() {
+    down_args_ = {"--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci"};
+  }
+  // "schema|collation|" of every database, table and column under `schemas`.
+  static std::vector<std::string> Collations(mysql::Connection& c) {
+    std::vector<std::string> out;
+    for (const char* sql :
+         {"SELECT SCHEMA_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA "
+          "WHERE SCHEMA_NAME LIKE 'coll%' ORDER BY 1",
+          "SELECT CONCAT(TABLE_SCHEMA, '.', TABLE_NAME), TABLE_COLLATION FROM information_schema.TABLES "
+          "WHERE TABLE_SCHEMA LIKE 'coll%' ORDER BY 1",
+          "SELECT CONCAT(TABLE_SCHEMA, '.', TABLE_NAME, '.', COLUMN_NAME), COLLATION_NAME "
+          "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA LIKE 'coll%' ORDER BY 1"}) {
+      auto r = c.Query(sql);
+      if (!r.ok()) return {"ERROR: " + r.status().ToString()};
+      for (auto& row : r->rows) out.push_back(row[0].value_or("NULL") + "|" + row[1].value_or("NULL"));
+    }
+    return out;
+  }
+};
+
+TEST_F(SyncCollationIT, StrictKeepsTheUpstreamCollations) {
+  ASSERT_NE(synctest::QueryOne(*upc_, "SELECT @@collation_server"),
+            synctest::QueryOne(*downc_, "SELECT @@collation_server"))
+      << "the test needs servers whose default collations differ";
+  std::string start = GtidPos();
+  std::string task = synctest::TaskYaml(
+      down_->port(),
+      "    meta:\n      binlog-gtid: \"" + start + "\"\n    syncer-config-name: global\n",
+      Syncer() + "collation_compatible: strict\n");
+  Up("CREATE DATABASE coll1");  // neither charset nor collation: the upstream's collation_server
+  Up("CREATE TABLE coll1.t (id INT PRIMARY KEY, a VARCHAR(10), b VARCHAR(10) CHARACTER SET utf8mb4)");
+  Up("CREATE DATABASE coll2 CHARACTER SET latin1");
+  Up("CREATE TABLE coll2.t (id INT PRIMARY KEY, c TEXT) DEFAULT CHARSET=utf8mb4");
+  Up("ALTER TABLE coll2.t ADD COLUMN d CHAR(3) CHARACTER SET latin1");
+  Up("INSERT INTO coll1.t VALUES (1, 'x', 'y'); INSERT INTO coll2.t VALUES (1, 'z', 'w')");
+  auto sync = RunningSync::Start(synctest::SourceYaml(up_->port(), true), task);
+  DM_ASSERT_OK(sync);
+  ASSERT_TRUE(WaitDown("SELECT COUNT(*) FROM coll2.t", "1|", sync->get())) << (*sync)->result().ToString();
+  std::vector<std::string> up = Collations(*upc_);
+  ASSERT_EQ(up.size(), 2u + 2u + 6u);
+  EXPECT_EQ(Collations(*downc_), up);
   DM_ASSERT_OK((*sync)->Stop());
 }
 

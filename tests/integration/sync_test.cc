@@ -14,35 +14,10 @@ namespace {
 
 using synctest::RunningSync;
 
-class SyncIT : public ::testing::Test {
+class SyncIT : public synctest::TwoServers {
  protected:
-  void SetUp() override {
-    DM_REQUIRE_MARIADB();
-    testing::MariaDbOptions o;
-    o.name = "sync-up";
-    auto u = testing::MariaDbServer::Start(o);
-    DM_ASSERT_OK(u);
-    up_ = std::move(u).value();
-    o.name = "sync-down";
-    auto d = testing::MariaDbServer::Start(o);
-    DM_ASSERT_OK(d);
-    down_ = std::move(d).value();
-    auto uc = up_->Connect();
-    DM_ASSERT_OK(uc);
-    upc_ = std::move(uc).value();
-    auto dc = down_->Connect();
-    DM_ASSERT_OK(dc);
-    downc_ = std::move(dc).value();
-    Up("CREATE DATABASE init_marker");  // a non-empty GTID position to start from
-  }
+  SyncIT() : TwoServers("sync") {}
 
-  void Up(const std::string& sql) { DM_ASSERT_OK(upc_->Execute(sql)); }
-  void Down(const std::string& sql) { DM_ASSERT_OK(downc_->Execute(sql)); }
-
-  std::string GtidPos() {
-    auto v = upc_->QueryValue("SELECT @@gtid_binlog_pos");
-    return v.ok() && v->has_value() ? **v : "";
-  }
   std::pair<std::string, std::string> FilePos() {
     auto r = upc_->Query("SHOW MASTER STATUS");
     if (!r.ok() || r->rows.empty()) return {"", ""};
@@ -53,9 +28,6 @@ class SyncIT : public ::testing::Test {
     return "syncers:\n  global:\n    worker-count: " + std::to_string(workers) +
            "\n    batch: 100\n    safe-mode-duration: 0s\n" + extra;
   }
-
-  std::unique_ptr<testing::MariaDbServer> up_, down_;
-  std::unique_ptr<mysql::Connection> upc_, downc_;
 };
 
 // A mixed workload on a keyed and a keyless table, including identical rows.
@@ -177,7 +149,7 @@ TEST_F(SyncIT, TypesCorpusInsertUpdateDelete) {
   ASSERT_TRUE(client.has_value());
   auto r = testing::RunCommand({"/bin/sh", "-c",
                                 *client + " -h127.0.0.1 -uroot -P" + std::to_string(up_->port()) +
-                                    " < tests/integration/corpus/types_corpus.sql"},
+                                    " < '" DM_TYPES_CORPUS "'"},
                                std::chrono::seconds(300));
   DM_ASSERT_OK(r);
   ASSERT_TRUE(r->ok()) << r->output;

@@ -146,4 +146,50 @@ inline std::vector<std::string> TablesOf(mysql::Connection& c, const std::string
   return out;
 }
 
+// Two throwaway MariaDB servers named `<prefix>-up` (binlog, GTID) and `<prefix>-down`,
+// a connection to each, and a first upstream transaction so there is a GTID to start from.
+class TwoServers : public ::testing::Test {
+ protected:
+  explicit TwoServers(std::string prefix) : prefix_(std::move(prefix)) {}
+
+  void SetUp() override {
+    DM_REQUIRE_MARIADB();
+    testing::MariaDbOptions o;
+    o.name = prefix_ + "-up";
+    auto u = testing::MariaDbServer::Start(o);
+    DM_ASSERT_OK(u);
+    up_ = std::move(u).value();
+    o.name = prefix_ + "-down";
+    o.extra_args = down_args_;
+    auto d = testing::MariaDbServer::Start(o);
+    DM_ASSERT_OK(d);
+    down_ = std::move(d).value();
+    auto uc = up_->Connect();
+    DM_ASSERT_OK(uc);
+    upc_ = std::move(uc).value();
+    auto dc = down_->Connect();
+    DM_ASSERT_OK(dc);
+    downc_ = std::move(dc).value();
+    Up("CREATE DATABASE init_marker");  // a non-empty GTID position to start from
+  }
+
+  void Up(const std::string& sql) {
+    Status s = upc_->Execute(sql);
+    ASSERT_TRUE(s.ok()) << sql << ": " << s.ToString();
+  }
+  void Down(const std::string& sql) {
+    Status s = downc_->Execute(sql);
+    ASSERT_TRUE(s.ok()) << sql << ": " << s.ToString();
+  }
+  std::string GtidPos() {
+    auto v = upc_->QueryValue("SELECT @@gtid_binlog_pos");
+    return v.ok() && v->has_value() ? **v : "";
+  }
+
+  std::string prefix_;
+  std::vector<std::string> down_args_;  // extra mariadbd options of the downstream
+  std::unique_ptr<testing::MariaDbServer> up_, down_;
+  std::unique_ptr<mysql::Connection> upc_, downc_;
+};
+
 }  // namespace dm::synctest

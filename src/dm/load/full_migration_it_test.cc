@@ -167,8 +167,8 @@ std::vector<std::string> CreateStatements(mysql::Connection& conn, const std::ve
 }
 
 Status LoadCorpus(mysql::Connection& c) {
-  std::string sql = ReadText("tests/integration/corpus/types_corpus.sql");
-  if (sql.empty()) return Status::NotFound("tests/integration/corpus/types_corpus.sql (run from the repo root)");
+  std::string sql = ReadText(DM_TYPES_CORPUS);
+  if (sql.empty()) return Status::NotFound(std::string("the type corpus ") + DM_TYPES_CORPUS + " is missing or empty");
   return c.Execute(sql);
 }
 

@@ -291,7 +291,7 @@ const char* kWayOut =
 
 DdlDecision PlanDdl(std::string_view sql, std::string_view default_schema,
                     const ddl::ParseOptions& options, const rules::RuleSet& rules,
-                    std::string_view source_id) {
+                    std::string_view source_id, const ddl::CollationDefaults* strict_collations) {
   DdlDecision d;
   d.default_schema = std::string(default_schema);
   std::string where = "default schema " + mysql::QuoteIdentifier(default_schema);
@@ -420,7 +420,10 @@ DdlDecision PlanDdl(std::string_view sql, std::string_view default_schema,
     // Text written under ANSI_QUOTES / NO_BACKSLASH_ESCAPES would mean something else in
     // the downstream session: print it instead.
     const bool session_quirks = options.lex.ansi_quotes || options.lex.no_backslash_escapes;
-    if (!renamed && !was_split && !filtered_in_part && !session_quirks) {
+    // collation_compatible: strict writes out the collations the upstream left implicit.
+    const bool collated =
+        strict_collations && ddl::MakeCollationsExplicit(part, *strict_collations).changed();
+    if (!renamed && !was_split && !filtered_in_part && !session_quirks && !collated) {
       // As written (exact), in the upstream session's schema. Schema-level statements run
       // without USE: the server logs CREATE/DROP DATABASE x with x itself as the default
       // schema, which does not exist (yet / any more) downstream.

@@ -30,6 +30,7 @@
 #include <string_view>
 
 #include "dm/base/status.h"
+#include "dm/ddl/collation.h"
 #include "dm/ddl/parser.h"
 #include "dm/rules/rules.h"
 
@@ -70,9 +71,12 @@ struct DdlDecision {
 // Parse options for a QUERY event's sql_mode (nullopt: unknown, the defaults).
 ddl::ParseOptions ParseOptionsForSqlMode(std::optional<uint64_t> sql_mode);
 
+// `strict_collations` (collation_compatible: strict; nullptr = loose): parts that run
+// downstream get their implicit collations written out (ddl/collation.h) and are printed.
 DdlDecision PlanDdl(std::string_view sql, std::string_view default_schema,
                     const ddl::ParseOptions& options, const rules::RuleSet& rules,
-                    std::string_view source_id);
+                    std::string_view source_id,
+                    const ddl::CollationDefaults* strict_collations = nullptr);
 
 // True for errors a DDL raises when it had already been applied (table/database/column/
 // index exists or does not exist). Used only for the one DDL at the restart checkpoint,

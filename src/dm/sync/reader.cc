@@ -362,6 +362,18 @@ Status ChangeReader::Handle(const upstream::StreamEvent& ev, std::stop_token st)
     } else if (!binlog::QueryIs(q->query, "COMMIT") && !binlog::QueryIs(q->query, "ROLLBACK")) {
       if (!have_trx_) start_trx();
       const ddl::ParseOptions po = ParseOptionsForSqlMode(q->sql_mode);
+      // collation_compatible: strict: the upstream's defaults, and its session's
+      // collation_server for a CREATE DATABASE that names neither charset nor collation.
+      std::optional<ddl::CollationDefaults> strict;
+      if (options_.strict_collations) {
+        strict.emplace();
+        strict->by_charset = options_.strict_collations->default_by_charset;
+        if (q->collation_server) {
+          auto it = options_.strict_collations->by_id.find(*q->collation_server);
+          if (it != options_.strict_collations->by_id.end()) strict->server_collation = it->second;
+        }
+      }
+      const ddl::CollationDefaults* sc = strict ? &*strict : nullptr;
       const gtid::BinlogPosition event_pos{ev.file,
                                            h.log_pos - std::min(h.log_pos, h.event_size)};
       DdlDecision d;
@@ -377,7 +389,7 @@ Status ChangeReader::Handle(const upstream::StreamEvent& ev, std::stop_token st)
         d.reason = op->kind == BinlogOperation::Kind::kSkip ? "binlog skip" : "binlog replace";
         if (op->kind == BinlogOperation::Kind::kReplace) {
           for (const auto& sql : op->sqls) {
-            DdlDecision one = PlanDdl(sql, q->schema, po, *rules_, options_.source_id);
+            DdlDecision one = PlanDdl(sql, q->schema, po, *rules_, options_.source_id, sc);
             if (one.action == DdlAction::kError) {
               return DmError(Code::kFailedPrecondition, Scope::kInternal, 11006, "functional",
                              "binlog replace statement '" + sql.substr(0, 200) + "' for " +
@@ -404,7 +416,7 @@ Status ChangeReader::Handle(const upstream::StreamEvent& ev, std::stop_token st)
             d.default_schema = std::string(q->schema);
             d.reason = o.note;
             for (const auto& sql : o.sqls) {
-              DdlDecision one = PlanDdl(sql, q->schema, po, *rules_, options_.source_id);
+              DdlDecision one = PlanDdl(sql, q->schema, po, *rules_, options_.source_id, sc);
               if (one.action == DdlAction::kError) {
                 d = std::move(one);
                 break;
@@ -419,7 +431,7 @@ Status ChangeReader::Handle(const upstream::StreamEvent& ev, std::stop_token st)
           }
         }
       }
-      if (!online_handled) d = PlanDdl(q->query, q->schema, po, *rules_, options_.source_id);
+      if (!online_handled) d = PlanDdl(q->query, q->schema, po, *rules_, options_.source_id, sc);
       trx_.Feed(e);
       bool ends_trx = trx_.committed();
       switch (d.action) {

@@ -34,6 +34,7 @@
 #include "dm/sync/row_change.h"
 #include "dm/sync/schema_source.h"
 #include "dm/upstream/binlog_stream.h"
+#include "dm/upstream/upstream_info.h"
 
 namespace dm::sync {
 
@@ -68,6 +69,8 @@ struct ReaderOptions {
   upstream::StreamOptions stream;
   gtid::Location start;  // where the stream starts (the first "before" location)
   std::string source_id;
+  // collation_compatible: strict: the upstream's collations (nullopt: loose).
+  std::optional<upstream::ServerCollations> strict_collations;
 };
 
 class ChangeReader {

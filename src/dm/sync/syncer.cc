@@ -767,6 +767,15 @@ Status SyncUnit::Run(std::stop_token stop, std::map<TableKey, TableCheckpoint> o
         tso.tracker.flavor = schema::FlavorFromVersion(r->rows[0][2].value_or(""));
       }
     }
+    if (ctx_->task_config.collation_compatible == "strict") {
+      // Without the upstream's collations strict cannot keep its promise: fail, not loose.
+      auto coll = c.ok() ? upstream::ReadCollations(**c) : Result<upstream::ServerCollations>(c.status());
+      if (!coll.ok()) {
+        pool->Stop();
+        return coll.status().WithContext("collation_compatible: strict: reading the upstream's collations");
+      }
+      ro.strict_collations = std::move(coll).value();
+    }
   }
   auto schemas = TrackerSchemaSource::Create(std::move(tso), saved_tables);
   if (!schemas.ok()) {

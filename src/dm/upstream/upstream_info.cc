@@ -1,5 +1,8 @@
 #include "dm/upstream/upstream_info.h"
 
+#include <cctype>
+#include <charconv>
+
 #include "dm/mysql/connection.h"
 
 namespace dm::upstream {
@@ -54,6 +57,29 @@ Result<UpstreamInfo> DetectUpstream(mysql::Connection& c) {
     info.position.pos = std::stoull(*st->rows[0][1]);
   }
   return info;
+}
+
+Result<ServerCollations> ReadCollations(mysql::Connection& c) {
+  DM_ASSIGN_OR_RETURN(auto r, c.Query("SELECT ID, COLLATION_NAME, CHARACTER_SET_NAME, IS_DEFAULT "
+                                      "FROM information_schema.COLLATIONS"));
+  ServerCollations out;
+  for (const auto& row : r.rows) {
+    if (row.size() < 4 || !row[0] || !row[1] || !row[2]) continue;
+    std::string cs = *row[2];
+    for (auto& ch : cs) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    unsigned id = 0;
+    auto [p, ec] = std::from_chars(row[0]->data(), row[0]->data() + row[0]->size(), id);
+    if (ec == std::errc() && id <= 0xffff) out.by_id[static_cast<uint16_t>(id)] = *row[1];
+    if (row[3].value_or("") == "Yes") out.default_by_charset[cs] = *row[1];
+  }
+  if (!out.default_by_charset.count("utf8") && out.default_by_charset.count("utf8mb3")) {
+    out.default_by_charset["utf8"] = out.default_by_charset["utf8mb3"];
+  }
+  if (out.default_by_charset.empty()) {
+    return Status::FailedPrecondition("information_schema.COLLATIONS on " + c.options().Describe() +
+                                      " lists no default collation; collation_compatible: strict needs it");
+  }
+  return out;
 }
 
 }  // namespace dm::upstream

@@ -4,6 +4,7 @@
 // current binlog position and GTID set.
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "dm/base/result.h"
@@ -35,5 +36,15 @@ struct UpstreamInfo {
 // Queries the server. Fails with kFailedPrecondition (and what to change) when the
 // binlog is disabled; other settings are reported, not enforced, here.
 Result<UpstreamInfo> DetectUpstream(mysql::Connection& conn);
+
+// The server's collations, for `collation_compatible: strict` (ddl/collation.h).
+struct ServerCollations {
+  std::map<std::string, std::string> default_by_charset;  // lower-case charset -> default collation
+  std::map<uint16_t, std::string> by_id;                   // collation id (binlog status vars) -> name
+};
+
+// information_schema.COLLATIONS of the server; `utf8` also maps to utf8mb3's default when
+// the server names it utf8mb3 (MariaDB >= 10.6, MySQL 8).
+Result<ServerCollations> ReadCollations(mysql::Connection& conn);
 
 }  // namespace dm::upstream
