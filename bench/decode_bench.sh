@@ -76,7 +76,10 @@ if [[ -z "$DM_BINLOG" ]]; then
   DM_BINLOG=$ROOT/build/bin/dm-binlog
 fi
 [[ -x "$DM_BINLOG" ]] || die "$DM_BINLOG is not executable"
-BUILD_TYPE=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' build/CMakeCache.txt 2>/dev/null || true)
+# The build type of the build dir DM_BINLOG comes from (BUILD/bin/dm-binlog), else build/.
+CACHE=$(dirname "$(dirname "$DM_BINLOG")")/CMakeCache.txt
+[[ -f "$CACHE" ]] || CACHE=build/CMakeCache.txt
+BUILD_TYPE=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$CACHE" 2>/dev/null || true)
 CXX_ID=$( (c++ --version 2>/dev/null || true) | head -n 1)
 
 # --- 2. binlog ---------------------------------------------------------------------------
@@ -247,7 +250,7 @@ SECTION=$(cat <<EOF
 
 MB/s = file bytes / wall seconds (10^6 bytes); rows/s = rows / wall seconds.
 dm-binlog's own summary (last --summary run) reported ${INTERNAL_MBS} MB/s for the decode loop alone (no
-process start, mapping or exit).
+process start or exit).
 
 Targets:
 - dm-binlog at least 10x mariadb-binlog: **$MET_10X** for decoding (${R_SUM}x),

@@ -32,6 +32,17 @@ int main(int argc, char** argv) {
       std::cerr << "dm-worker: " << cfg.status().ToString() << std::endl;
       return 2;
     }
+    if (!(cfg->tls == dm::config::TlsConfig{})) {
+      // Refused rather than ignored: running in plaintext when the file asks for TLS (or
+      // giving the embedded etcd https URLs without certificates) would be worse.
+      std::cerr << "dm-worker: " << daemon.config
+                << ": ssl-ca/ssl-cert/ssl-key/cert-allowed-cn (TLS between dm-master, dm-worker "
+                   "and dmctl) are not supported yet; remove them to run the cluster without "
+                   "TLS between its components (TLS to the databases is set in source.yaml "
+                   "`from.security` and task.yaml `target-database.security`)"
+                << std::endl;
+      return 2;
+    }
     auto take = [&](const char* flag, std::string& field, const std::string& value) {
       dm::cmd::TakeFromConfig(app, flag, field, value);
     };

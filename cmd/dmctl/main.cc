@@ -130,8 +130,8 @@ void Define(CLI::App& app, Args& a, std::function<int()>& run) {
         for (const auto& f : rest) {
           std::string yaml;
           if (Status s = ReadFile(f, &yaml); !s.ok()) return Fail(s.ToString());
-          Merge(all, op == "create" ? Call("POST", "/api/v1/sources", {{"yaml", yaml}})
-                                    : Call("PUT", "/api/v1/sources", {{"yaml", yaml}}));
+          Merge(all, op == "create" ? Call("POST", "/dmctl/v1/sources", {{"yaml", yaml}})
+                                    : Call("PUT", "/dmctl/v1/sources", {{"yaml", yaml}}));
         }
         return Print(all);
       }
@@ -143,12 +143,12 @@ void Define(CLI::App& app, Args& a, std::function<int()>& run) {
           if (access(id.c_str(), R_OK) == 0 && ReadFile(id, &yaml).ok()) {
             if (std::string v = TopLevelValue(yaml, "source-id"); !v.empty()) id = v;
           }
-          Merge(all, Call("DELETE", "/api/v1/sources/" + Encode(id)));
+          Merge(all, Call("DELETE", "/dmctl/v1/sources/" + Encode(id)));
         }
         return Print(all);
       }
       if (op == "show") {
-        std::string q = "/api/v1/sources?print_config=" + std::string(a.print_config ? "true" : "false");
+        std::string q = "/dmctl/v1/sources?print_config=" + std::string(a.print_config ? "true" : "false");
         if (!rest.empty()) q += "&source=" + Encode(rest[0]);
         return Print(Call("GET", q));
       }
@@ -167,7 +167,7 @@ void Define(CLI::App& app, Args& a, std::function<int()>& run) {
     run = [&]() -> int {
       std::string yaml;
       if (Status s = ReadFile(a.positional[0], &yaml); !s.ok()) return Fail(s.ToString());
-      return Print(Call("POST", "/api/v1/tasks",
+      return Print(Call("POST", "/dmctl/v1/tasks",
                         {{"yaml", yaml}, {"remove_meta", a.remove_meta},
                          {"start_time", a.start_time}, {"source_name_list", a.sources}}));
     };
@@ -181,7 +181,7 @@ void Define(CLI::App& app, Args& a, std::function<int()>& run) {
     run = [&]() -> int {
       std::string yaml;
       if (Status s = ReadFile(a.positional[0], &yaml); !s.ok()) return Fail(s.ToString());
-      return Print(Call("POST", "/api/v1/tasks/check", {{"yaml", yaml}, {"start_time", a.start_time}}));
+      return Print(Call("POST", "/dmctl/v1/tasks/check", {{"yaml", yaml}, {"start_time", a.start_time}}));
     };
   });
 
@@ -198,8 +198,8 @@ void Define(CLI::App& app, Args& a, std::function<int()>& run) {
           if (std::string v = TopLevelValue(yaml, "name"); !v.empty()) task = v;
         }
         json body = {{"source_name_list", a.sources}};
-        if (opname == "stop-task") return Print(Call("DELETE", "/api/v1/tasks/" + Encode(task), body));
-        return Print(Call("POST", "/api/v1/tasks/" + Encode(task) +
+        if (opname == "stop-task") return Print(Call("DELETE", "/dmctl/v1/tasks/" + Encode(task), body));
+        return Print(Call("POST", "/dmctl/v1/tasks/" + Encode(task) +
                                       (opname == "pause-task" ? "/pause" : "/resume"),
                           body));
       };
@@ -212,7 +212,7 @@ void Define(CLI::App& app, Args& a, std::function<int()>& run) {
   qs->add_flag("--more", a.more, "full status");
   qs->callback([&] {
     run = [&]() -> int {
-      std::string q = "/api/v1/query-status?more=" + std::string(a.more ? "true" : "false");
+      std::string q = "/dmctl/v1/query-status?more=" + std::string(a.more ? "true" : "false");
       if (!a.positional.empty()) q += "&task=" + Encode(a.positional[0]);
       for (auto& s : a.sources) q += "&source=" + Encode(s);
       return Print(Call("GET", q));
@@ -226,7 +226,7 @@ void Define(CLI::App& app, Args& a, std::function<int()>& run) {
   lm->add_option("-n,--name", a.sources, "only these members");
   lm->callback([&] {
     run = [&]() -> int {
-      std::string q = "/api/v1/members?leader=" + std::string(a.leader ? "true" : "false") +
+      std::string q = "/dmctl/v1/members?leader=" + std::string(a.leader ? "true" : "false") +
                       "&master=" + (a.master ? "true" : "false") + "&worker=" +
                       (a.worker ? "true" : "false");
       for (auto& n : a.sources) q += "&name=" + Encode(n);
@@ -241,7 +241,7 @@ void Define(CLI::App& app, Args& a, std::function<int()>& run) {
   om->callback([&] {
     run = [&]() -> int {
       if (a.offline_master == a.offline_worker) return Fail("give exactly one of --master or --worker");
-      return Print(Call("DELETE", std::string("/api/v1/members/") +
+      return Print(Call("DELETE", std::string("/dmctl/v1/members/") +
                                       (a.offline_master ? "master/" : "worker/") + Encode(a.name)));
     };
   });
@@ -250,7 +250,7 @@ void Define(CLI::App& app, Args& a, std::function<int()>& run) {
   ts->add_option("args", a.positional, "source-id worker-name")->required()->expected(2);
   ts->callback([&] {
     run = [&]() -> int {
-      return Print(Call("POST", "/api/v1/sources/" + Encode(a.positional[0]) + "/transfer",
+      return Print(Call("POST", "/dmctl/v1/sources/" + Encode(a.positional[0]) + "/transfer",
                         {{"worker_name", a.positional[1]}}));
     };
   });
@@ -259,7 +259,7 @@ void Define(CLI::App& app, Args& a, std::function<int()>& run) {
   cfg->add_option("args", a.positional, "task|source|master|worker name")->required()->expected(2);
   cfg->callback([&] {
     run = [&]() -> int {
-      return Print(Call("GET", "/api/v1/config/" + Encode(a.positional[0]) + "/" +
+      return Print(Call("GET", "/dmctl/v1/config/" + Encode(a.positional[0]) + "/" +
                                    Encode(a.positional[1])));
     };
   });
@@ -268,7 +268,7 @@ void Define(CLI::App& app, Args& a, std::function<int()>& run) {
   enc->add_option("plaintext", a.positional, "the password")->required();
   enc->callback([&] {
     run = [&]() -> int {
-      json r = Call("POST", "/api/v1/encrypt", {{"plaintext", a.positional[0]}});
+      json r = Call("POST", "/dmctl/v1/encrypt", {{"plaintext", a.positional[0]}});
       if (r.contains("ciphertext")) {
         std::cout << r["ciphertext"].get<std::string>() << std::endl;
         return 0;
@@ -315,7 +315,7 @@ void DefineSyncOperations(CLI::App& app, BinlogArgs& b, std::function<int()>& ru
                    {"binlog_pos", b.binlog_pos},
                    {"source_name_list", b.sources},
                    {"sqls", sqls.empty() ? json::array() : json::array({sqls})}};
-      return Print(Call("POST", "/api/v1/tasks/" + Encode(b.positional[1]) + "/binlog", body));
+      return Print(Call("POST", "/dmctl/v1/tasks/" + Encode(b.positional[1]) + "/binlog", body));
     };
   });
 
@@ -358,7 +358,7 @@ void DefineSyncOperations(CLI::App& app, BinlogArgs& b, std::function<int()>& ru
       if (op == "update" && p.size() == 4 && !b.from_source && !b.from_target) {
         return Fail("binlog-schema update needs a schema file, --from-source or --from-target");
       }
-      return Print(Call("POST", "/api/v1/tasks/" + Encode(p[1]) + "/schema", body));
+      return Print(Call("POST", "/dmctl/v1/tasks/" + Encode(p[1]) + "/schema", body));
     };
   });
 }

@@ -112,6 +112,9 @@ printf 'source-id: s2\nfrom: {host: 127.0.0.1, port: abc, user: root}\n' >"$DM_R
 expect_error "port not a number" "port" dmctl operate-source create "$DM_RUN_DIR/badport.yaml"
 printf 'source-id: [unclosed\n' >"$DM_RUN_DIR/malformed.yaml"
 expect_error "malformed YAML" "malformed" dmctl operate-source create "$DM_RUN_DIR/malformed.yaml"
+printf 'source-id: s9\nfrom: {host: 127.0.0.1, port: 1, user: root}\n' >"$DM_RUN_DIR/unreachable.yaml"
+expect_error "unreachable source database" "cannot connect" dmctl operate-source create "$DM_RUN_DIR/unreachable.yaml"
+dmctl operate-source show | grep -q '"s9"' && fail "the unreachable source s9 was saved"
 sed 's/mysql-01/no-such-source/' "$DM_RUN_DIR/task.yaml" | sed 's/task1/task2/' >"$DM_RUN_DIR/task-missing.yaml"
 expect_error "task on a missing source" "no-such-source" dmctl start-task "$DM_RUN_DIR/task-missing.yaml"
 expect_error "task started twice" "already runs" dmctl start-task "$DM_RUN_DIR/task.yaml"
@@ -160,4 +163,14 @@ start_dm_master m4 "" --join "$JOIN"
 four() { [[ $(json_get "$(dmctl list-member --master)" 'len(j["members"][0]["master"]["masters"])') == 4 ]]; }
 wait_for 60 "m4 joined the cluster" four
 DM_MASTERS="$M4_ADDR" dmctl operate-source show >/dev/null || fail "dmctl through the joined master"
+step "9. a dead master is listed as not alive, then removed with offline-member --master"
+expect_error "offline-member of a running master" "online" dmctl offline-member --master --name m4
+kill9 m4
+m4_dead() { [[ $(json_get "$(dmctl list-member --master)" '[m["alive"] for m in j["members"][0]["master"]["masters"] if m["name"] == "m4"]') == "[False]" ]]; }
+wait_for 60 "m4 listed as not alive" m4_dead || fail "m4 not shown as dead: $(dmctl list-member --master)"
+out=$(dmctl offline-member --master --name m4) || fail "offline-member --master m4: $out"
+three() { [[ $(json_get "$(dmctl list-member --master)" 'sorted(m["name"] for m in j["members"][0]["master"]["masters"])') == "['m1', 'm2', 'm3']" ]]; }
+wait_for 30 "m4 gone from the member list" three || fail "after offline-member: $(dmctl list-member --master)"
+expect_error "offline-member of an unknown master" "not a member" dmctl offline-member --master --name m4
+dmctl operate-source show >/dev/null || fail "dmctl after offline-member --master"
 echo "cluster_test: OK"

@@ -78,13 +78,26 @@ HttpServer::HttpServer() : impl_(std::make_unique<Impl>()) {
         res.status = r.status;
         res.set_content(r.body, "application/json");
       });
+  // httplib's own answers (no route: 404, bad request: 400) get DM's error body too;
+  // handlers' answers already have one.
+  impl_->server.set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        Status s = res.status == 404
+                       ? Status::NotFound("no such endpoint: " + req.method + " " + req.path +
+                                          " (docs/control-plane.md lists the API)")
+                       : Status::InvalidArgument("malformed HTTP request (HTTP " +
+                                                 std::to_string(res.status) + ")");
+        res.set_content(ErrorResponse(s).body, "application/json");
+        return httplib::Server::HandlerResponse::Handled;
+      }));
 }
 
 HttpServer::~HttpServer() { Stop(); }
 
 void HttpServer::Route(const std::string& method, const std::string& pattern, Handler handler) {
-  auto h = [handler = std::move(handler), method](const httplib::Request& req,
-                                                  httplib::Response& res) {
+  auto serve = [handler = std::move(handler), method](const httplib::Request& req,
+                                                      httplib::Response& res, std::string body) {
     HttpRequest r;
     r.method = method;
     r.path = req.path;
@@ -92,13 +105,33 @@ void HttpServer::Route(const std::string& method, const std::string& pattern, Ha
       r.matches.push_back(httplib::detail::decode_url(req.matches[i].str(), false));
     }
     for (const auto& [k, v] : req.params) r.params[k] = v;
-    r.body = req.body;
+    r.body = std::move(body);
     HttpResponse out = handler(r);
     res.status = out.status;
     res.set_content(out.body, out.content_type.c_str());
   };
-  if (method == "GET") impl_->server.Get(pattern, h);
-  else if (method == "POST") impl_->server.Post(pattern, h);
+  if (method == "GET") {
+    impl_->server.Get(pattern, [serve](const httplib::Request& req, httplib::Response& res) {
+      serve(req, res, req.body);
+    });
+    return;
+  }
+  // POST/PUT/DELETE read the body themselves: httplib answers a request without
+  // Content-Length (`curl -X POST url`, as DM's OpenAPI docs do) with a bare 400 when it
+  // reads the body first; here such a request simply has an empty body.
+  auto h = [serve](const httplib::Request& req, httplib::Response& res,
+                   const httplib::ContentReader& reader) {
+    std::string body;
+    if (req.has_header("Content-Length") ||
+        req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos) {
+      reader([&](const char* data, size_t n) {
+        body.append(data, n);
+        return true;
+      });
+    }
+    serve(req, res, std::move(body));
+  };
+  if (method == "POST") impl_->server.Post(pattern, h);
   else if (method == "PUT") impl_->server.Put(pattern, h);
   else if (method == "DELETE") impl_->server.Delete(pattern, h);
 }

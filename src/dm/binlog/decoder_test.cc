@@ -6,6 +6,7 @@
 
 #include "dm/binlog/file_splitter.h"
 #include "dm/binlog/row_reader.h"
+#include "dm/binlog/table_map.h"
 #include "dm/binlog/trx_boundary.h"
 
 namespace dm::binlog {
@@ -186,6 +187,27 @@ TEST(FileSplitterTest, MagicAndTruncation) {
       EXPECT_NE(s.status().ToString().find("cut.bin"), std::string::npos);
     }
   }
+}
+
+// MySQL and MariaDB list GEOMETRY columns (a BLOB underneath) among the columns the
+// COLUMN_CHARSET metadata covers: a text column after a GEOMETRY one gets its own
+// collation, not its neighbour's.
+TEST(TableMapTest, GeometryTakesAPlaceInTheColumnCharsetList) {
+  std::string body("\x01\x00\x00\x00\x00\x00", 6);  // table id
+  body += std::string("\x00\x00", 2);                   // flags
+  body += std::string("\x02" "db\x00", 4);
+  body += std::string("\x01" "t\x00", 3);
+  body += "\x02";                                        // 2 columns
+  body += std::string("\xff\x0f", 2);                    // GEOMETRY, VARCHAR
+  body += std::string("\x03\x04\x28\x00", 4);           // metadata: 3 bytes (pack length 4; 40)
+  body += std::string("\x03", 1);                        // null bitmap: both nullable
+  body += std::string("\x03\x02\x3f\x08", 4);           // COLUMN_CHARSET: [63 (binary), 8 (latin1)]
+  auto t = TableMap::Parse(body, 6);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  ASSERT_EQ(t->columns.size(), 2u);
+  EXPECT_EQ(t->columns[0].collation, std::optional<uint32_t>(63));
+  EXPECT_EQ(t->columns[1].collation, std::optional<uint32_t>(8));
+  EXPECT_FALSE(t->columns[1].IsBinary());
 }
 
 TEST(DecoderTest, RandomBytesNeverCrash) {

@@ -108,7 +108,8 @@ bool ColumnInfo::IsCharacterType() const {
     case ColumnType::kString: case ColumnType::kVarchar: case ColumnType::kVarString:
     case ColumnType::kBlob: case ColumnType::kTinyBlob: case ColumnType::kMediumBlob:
     case ColumnType::kLongBlob:
-    case ColumnType::kVector:  // MySQL 9 lists VECTOR (binary) among the charset columns
+    case ColumnType::kGeometry:  // a BLOB underneath: both servers list it (binary)
+    case ColumnType::kVector:    // MySQL 9 lists VECTOR (binary) among the charset columns
       return true;
     default:
       return false;

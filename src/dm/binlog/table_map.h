@@ -32,7 +32,7 @@ struct ColumnInfo {
   // For CHAR/BINARY: max byte length; ENUM/SET: pack length; else 0.
   uint32_t string_length = 0;
 
-  bool IsCharacterType() const;  // CHAR/VARCHAR/TEXT/BLOB (charset metadata applies)
+  bool IsCharacterType() const;  // CHAR/VARCHAR/TEXT/BLOB/GEOMETRY (charset metadata applies)
   bool IsBinary() const {  // binary data: BINARY/VARBINARY/BLOB, BIT, GEOMETRY, or unknown charset
     return collation && *collation == kBinaryCollation;
   }

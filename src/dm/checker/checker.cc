@@ -189,7 +189,7 @@ class Runner {
     r.desc = "check that the " + side + " database can be reached";
     r.state = ItemState::kFail;
     r.errors.push_back(c.status().ToString());
-    r.instruction = "check the " + side + " address, user and password in the " +
+    r.instruction = "check the " + side + " address, user, password and security (TLS) settings in the " +
                     (side == "upstream" ? "source" : "task") + " config, and that the server runs";
     r.extra = "address of db instance - " + co.host + ":" + std::to_string(co.port);
     report_.results.push_back(std::move(r));

@@ -61,7 +61,7 @@ Result<std::string> JoinExisting(const EtcdMemberOptions& o, const std::string& 
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline) {
     for (const auto& m : o.join) {
-      auto r = api::HttpCall(m, "GET", "/api/v1/cluster/etcd", "", 5000);
+      auto r = api::HttpCall(m, "GET", "/internal/v1/cluster/etcd", "", 5000);
       if (!r.ok() || r->status != 200) {
         last = r.ok() ? Status::Unavailable("master " + m + " answered " +
                                             std::to_string(r->status) + ": " + r->body)
@@ -185,6 +185,49 @@ Status EtcdMember::Stop() {
   Status s = child_->Stop(std::chrono::seconds(10));
   child_.reset();
   return s;
+}
+
+namespace {
+
+// POST `path` with `body` to the first endpoint that answers 200; its JSON.
+Result<nlohmann::json> GatewayCall(const std::vector<std::string>& endpoints, const std::string& path,
+                                   const std::string& body) {
+  Status last = Status::Unavailable("no etcd endpoint known");
+  for (const auto& ep : endpoints) {
+    auto r = api::HttpCall(ep, "POST", path, body, 10000);
+    if (!r.ok()) {
+      last = r.status();
+      continue;
+    }
+    nlohmann::json j = nlohmann::json::parse(r->body, nullptr, false);
+    if (r->status == 200 && j.is_object()) return j;
+    std::string msg = j.is_object() ? j.value("message", j.value("error", r->body)) : r->body;
+    // An answer from etcd (not a connection problem) is final.
+    return Status::FailedPrecondition("etcd " + ep + " refused " + path + ": " + msg);
+  }
+  return last;
+}
+
+}  // namespace
+
+Result<std::vector<EtcdMemberInfo>> ListEtcdMembers(const std::vector<std::string>& endpoints) {
+  DM_ASSIGN_OR_RETURN(nlohmann::json j, GatewayCall(endpoints, "/v3/cluster/member/list", "{}"));
+  std::vector<EtcdMemberInfo> out;
+  for (const auto& m : j.value("members", nlohmann::json::array())) {
+    EtcdMemberInfo info;
+    const auto& id = m.contains("ID") ? m["ID"] : nlohmann::json();
+    info.id = id.is_string() ? id.get<std::string>() : id.is_number() ? std::to_string(id.get<uint64_t>()) : "";
+    info.name = m.value("name", "");
+    for (const auto& u : m.value("peerURLs", nlohmann::json::array())) info.peer_urls.push_back(u.get<std::string>());
+    for (const auto& u : m.value("clientURLs", nlohmann::json::array())) info.client_urls.push_back(u.get<std::string>());
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+Status RemoveEtcdMember(const std::vector<std::string>& endpoints, const std::string& id) {
+  nlohmann::json body = {{"ID", id}};
+  return GatewayCall(endpoints, "/v3/cluster/member/remove", body.dump()).status();
 }
 
 }  // namespace dm::master

@@ -4,7 +4,7 @@
 //
 //  - new cluster: `--initial-cluster name1=peer1,name2=peer2,...` (default: just this one)
 //  - joining: `--join` lists running masters; we ask one of them for the etcd client
-//    endpoints (GET /api/v1/cluster/etcd), add ourselves as a member through etcd's JSON
+//    endpoints (GET /internal/v1/cluster/etcd), add ourselves as a member through etcd's JSON
 //    gateway (POST /v3/cluster/member/add) and start with initial-cluster-state=existing.
 //  - restart: a data dir that already holds a member restarts it as is (flags other than
 //    the data dir are then ignored by etcd).
@@ -59,5 +59,17 @@ class EtcdMember {
   std::string client_url_;
   std::unique_ptr<process::ChildProcess> child_;
 };
+
+// The etcd cluster's members, through etcd's JSON gateway at the first of `endpoints`
+// (client URLs) that answers. For list-member and offline-member --master.
+struct EtcdMemberInfo {
+  std::string id;    // etcd's uint64 member id, as the gateway writes it (decimal)
+  std::string name;  // the dm-master name for members a master runs
+  std::vector<std::string> peer_urls, client_urls;
+};
+Result<std::vector<EtcdMemberInfo>> ListEtcdMembers(const std::vector<std::string>& endpoints);
+// Removes member `id` from the cluster (etcd refuses to remove the last one, and a removal
+// that would lose quorum is refused by etcd too; its message is returned).
+Status RemoveEtcdMember(const std::vector<std::string>& endpoints, const std::string& id);
 
 }  // namespace dm::master

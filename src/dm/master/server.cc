@@ -1,7 +1,9 @@
 #include "dm/master/server.h"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -13,10 +15,13 @@
 #include "dm/coord/election.h"
 #include "dm/coord/etcd_client.h"
 #include "dm/config/encrypt.h"
+#include "dm/config/source_config.h"
+#include "dm/config/task_config.h"
 #include "dm/coord/session.h"
 #include "dm/ha/keys.h"
 #include "dm/ha/values.h"
 #include "dm/master/etcd_member.h"
+#include "dm/master/openapi.h"
 #include "dm/master/placement.h"
 #include "dm/mysql/connection.h"
 #include "dm/spec/spec.h"
@@ -79,6 +84,14 @@ struct Snapshot {
   std::map<std::string, std::string> sources;           // source id -> yaml
   std::map<std::pair<std::string, std::string>, std::string> subtask_config;  // (src, task)
   std::map<std::pair<std::string, std::string>, ha::SubTaskStage> stages;
+  // DM's worker stage (list-member, OpenAPI cluster/workers) and bound source.
+  std::string StageOf(const std::string& worker) const {
+    return !alive.count(worker) ? "offline" : bound.count(worker) ? "bound" : "free";
+  }
+  std::string SourceOf(const std::string& worker) const {
+    auto it = bound.find(worker);
+    return it == bound.end() ? "" : it->second;
+  }
   std::string WorkerOf(const std::string& source) const {
     for (const auto& [w, s] : bound) {
       if (s == source) return w;
@@ -234,6 +247,36 @@ std::string WaitForWorkers(const Snapshot& snap, const std::string& task,
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
 }
+
+// The status of subtasks as their workers report it, asking each bound worker once.
+class WorkerStatusCache {
+ public:
+  explicit WorkerStatusCache(const Snapshot& snap) : snap_(snap) {}
+  // {the worker's subTaskStatus entry, ""} or {null, why there is none}.
+  std::pair<json, std::string> Of(const std::string& source, const std::string& task) {
+    std::string w = snap_.WorkerOf(source);
+    if (w.empty()) return {json(), "source " + source + " is not bound to a worker"};
+    if (!cache_.count(w)) {
+      auto wi = snap_.workers.find(w);
+      json st;
+      if (wi != snap_.workers.end()) {
+        auto res = api::HttpCall(wi->second.address, "GET", "/api/v1/worker/status", "", 5000);
+        if (res.ok() && res->status == 200) st = json::parse(res->body, nullptr, false);
+      }
+      cache_[w] = st;
+    }
+    const json& ws = cache_[w];
+    if (!ws.is_object()) return {json(), "worker " + w + " did not answer"};
+    for (const auto& s : ws.value("subTaskStatus", json::array())) {
+      if (s.value("name", "") == task) return {s, ""};
+    }
+    return {json(), "subtask not started on worker " + w + " yet"};
+  }
+
+ private:
+  const Snapshot& snap_;
+  std::map<std::string, json> cache_;
+};
 
 }  // namespace
 
@@ -435,7 +478,7 @@ void MasterServer::RegisterRoutes() {
   http_->Route("GET", "/status", [this](const HttpRequest&) {
     return Json({{"name", options_.name}, {"leader", IsLeader()}, {"version", "dm-cpp 0.1"}});
   });
-  http_->Route("GET", "/api/v1/cluster/etcd", [this](const HttpRequest&) {
+  http_->Route("GET", "/internal/v1/cluster/etcd", [this](const HttpRequest&) {
     return Json({{"endpoints", EtcdClientEndpoints()}});
   });
   http_->Route("GET", "/metrics", [this](const HttpRequest&) {
@@ -446,7 +489,7 @@ void MasterServer::RegisterRoutes() {
              std::string(IsLeader() ? "1" : "0") + "\n";
     return r;
   });
-  http_->Route("POST", "/api/v1/encrypt", [this](const HttpRequest& r) {
+  http_->Route("POST", "/dmctl/v1/encrypt", [this](const HttpRequest& r) {
     auto body = ParseBody(r);
     if (!body.ok()) return Fail(body.status());
     auto key = config::SecretKeyFor(options_.secret_key_path);
@@ -463,24 +506,25 @@ void MasterServer::RegisterRoutes() {
       return h(r);
     });
   };
-  route("POST", "/api/v1/cluster/workers", [this](const HttpRequest& r) { return HandleRegisterWorker(r); });
-  route("POST", "/api/v1/sources", [this](const HttpRequest& r) { return HandleCreateSource(r, false); });
-  route("PUT", "/api/v1/sources", [this](const HttpRequest& r) { return HandleCreateSource(r, true); });
-  route("GET", "/api/v1/sources", [this](const HttpRequest& r) { return HandleShowSources(r); });
-  route("DELETE", R"(/api/v1/sources/([^/]+))", [this](const HttpRequest& r) { return HandleStopSource(r); });
-  route("POST", R"(/api/v1/sources/([^/]+)/transfer)", [this](const HttpRequest& r) { return HandleTransferSource(r); });
-  route("POST", "/api/v1/tasks/check", [this](const HttpRequest& r) { return HandleCheckTask(r); });
-  route("POST", "/api/v1/tasks", [this](const HttpRequest& r) { return HandleStartTask(r); });
-  route("POST", R"(/api/v1/tasks/([^/]+)/pause)", [this](const HttpRequest& r) { return HandleOperateTask(r, "Pause"); });
-  route("POST", R"(/api/v1/tasks/([^/]+)/resume)", [this](const HttpRequest& r) { return HandleOperateTask(r, "Resume"); });
-  route("DELETE", R"(/api/v1/tasks/([^/]+))", [this](const HttpRequest& r) { return HandleOperateTask(r, "Stop"); });
-  route("GET", "/api/v1/query-status", [this](const HttpRequest& r) { return HandleQueryStatus(r); });
-  route("POST", R"(/api/v1/tasks/([^/]+)/(binlog|schema))", [this](const HttpRequest& r) {
+  route("POST", "/internal/v1/cluster/workers", [this](const HttpRequest& r) { return HandleRegisterWorker(r); });
+  route("POST", "/dmctl/v1/sources", [this](const HttpRequest& r) { return HandleCreateSource(r, false); });
+  route("PUT", "/dmctl/v1/sources", [this](const HttpRequest& r) { return HandleCreateSource(r, true); });
+  route("GET", "/dmctl/v1/sources", [this](const HttpRequest& r) { return HandleShowSources(r); });
+  route("DELETE", R"(/dmctl/v1/sources/([^/]+))", [this](const HttpRequest& r) { return HandleStopSource(r); });
+  route("POST", R"(/dmctl/v1/sources/([^/]+)/transfer)", [this](const HttpRequest& r) { return HandleTransferSource(r); });
+  route("POST", "/dmctl/v1/tasks/check", [this](const HttpRequest& r) { return HandleCheckTask(r); });
+  route("POST", "/dmctl/v1/tasks", [this](const HttpRequest& r) { return HandleStartTask(r); });
+  route("POST", R"(/dmctl/v1/tasks/([^/]+)/pause)", [this](const HttpRequest& r) { return HandleOperateTask(r, "Pause"); });
+  route("POST", R"(/dmctl/v1/tasks/([^/]+)/resume)", [this](const HttpRequest& r) { return HandleOperateTask(r, "Resume"); });
+  route("DELETE", R"(/dmctl/v1/tasks/([^/]+))", [this](const HttpRequest& r) { return HandleOperateTask(r, "Stop"); });
+  route("GET", "/dmctl/v1/query-status", [this](const HttpRequest& r) { return HandleQueryStatus(r); });
+  route("POST", R"(/dmctl/v1/tasks/([^/]+)/(binlog|schema))", [this](const HttpRequest& r) {
     return HandleTaskSyncOperation(*client_, r, r.matches.at(1));
   });
-  route("GET", "/api/v1/members", [this](const HttpRequest& r) { return HandleMembers(r); });
-  route("DELETE", R"(/api/v1/members/(master|worker)/([^/]+))", [this](const HttpRequest& r) { return HandleOfflineMember(r); });
-  route("GET", R"(/api/v1/config/(task|source|master|worker)/([^/]+))", [this](const HttpRequest& r) { return HandleConfig(r); });
+  route("GET", "/dmctl/v1/members", [this](const HttpRequest& r) { return HandleMembers(r); });
+  route("DELETE", R"(/dmctl/v1/members/(master|worker)/([^/]+))", [this](const HttpRequest& r) { return HandleOfflineMember(r); });
+  route("GET", R"(/dmctl/v1/config/(task|source|master|worker)/([^/]+))", [this](const HttpRequest& r) { return HandleConfig(r); });
+  RegisterOpenApiRoutes(route);
 }
 
 HttpResponse MasterServer::HandleRegisterWorker(const HttpRequest& r) {
@@ -514,71 +558,94 @@ HttpResponse MasterServer::HandleRegisterWorker(const HttpRequest& r) {
   return Json({{"result", true}, {"msg", ""}});
 }
 
-HttpResponse MasterServer::HandleCreateSource(const HttpRequest& r, bool update) {
-  auto body = ParseBody(r);
-  if (!body.ok()) return Fail(body.status());
-  std::string yaml = body->value("yaml", "");
+Result<MasterServer::SubtaskRef> MasterServer::PutSource(const std::string& yaml, bool update,
+                                                         bool allow_with_tasks) {
   auto src = spec::ParseSource(yaml);
-  if (!src.ok()) return Fail(src.status().WithContext("source config"));
+  if (!src.ok()) return src.status().WithContext("source config");
+  if (!allow_with_tasks) {
+    // As DM: a source whose database cannot be reached (address, account, TLS) is refused
+    // now, not when a task first needs it.
+    mysql::ConnectOptions o = src->from;
+    o.scope = Scope::kUpstream;
+    o.connect_timeout_s = std::min(o.connect_timeout_s, 10);
+    auto c = mysql::Connection::Connect(o);
+    if (!c.ok()) {
+      return c.status().WithContext("source " + src->id + ": cannot connect to its database (from:); fix the "
+                                    "source config and retry, nothing was saved");
+    }
+  }
   const std::string key = ha::SourceConfigKey(src->id);
   auto fence = election_->fence();
-  if (!fence) return Fail(Status::Unavailable("leadership is changing; retry"));
-  if (update) {
-    auto snap = ReadSnapshot(*client_);
-    if (!snap.ok()) return Fail(snap.status());
-    for (const auto& [k, v] : snap->subtask_config) {
+  if (!fence) return Status::Unavailable("leadership is changing; retry");
+  if (update && !allow_with_tasks) {
+    DM_ASSIGN_OR_RETURN(auto snap, ReadSnapshot(*client_));
+    for (const auto& [k, v] : snap.subtask_config) {
       if (k.first == src->id) {
-        return Fail(Status::FailedPrecondition("source " + src->id + " is used by task " +
-                                               k.second + "; stop the task before updating the source"));
+        return Status::FailedPrecondition("source " + src->id + " is used by task " + k.second +
+                                          "; stop the task before updating the source");
       }
     }
   }
-  auto t = coord::FencedTxn(client_.get(), *fence,
-                            {update ? coord::Compare::Exists(key) : coord::Compare::Missing(key)},
-                            {coord::TxnOp::Put(key, yaml)});
-  if (!t.ok()) return Fail(t.status());
-  if (!t->succeeded) {
-    return Fail(update ? Status::NotFound("source " + src->id +
-                                          " does not exist; create it with operate-source create")
-                       : Status(Code::kAlreadyExists,
-                                "source " + src->id +
-                                    " already exists; use operate-source update or stop it first",
-                                Scope::kConfig));
+  DM_ASSIGN_OR_RETURN(auto t, coord::FencedTxn(client_.get(), *fence,
+                                               {update ? coord::Compare::Exists(key) : coord::Compare::Missing(key)},
+                                               {coord::TxnOp::Put(key, yaml)}));
+  if (!t.succeeded) {
+    return update ? Status::NotFound("source " + src->id +
+                                     " does not exist; create it with operate-source create")
+                  : Status(Code::kAlreadyExists,
+                           "source " + src->id + " already exists; use operate-source update or stop it first",
+                           Scope::kConfig);
   }
   (void)ScheduleOnce();
   auto snap = ReadSnapshot(*client_);
   std::string worker = snap.ok() ? snap->WorkerOf(src->id) : "";
   LogInfo("source {} {} (bound to {})", src->id, update ? "updated" : "created",
           worker.empty() ? "no worker yet" : worker);
+  return SubtaskRef{src->id, worker};
+}
+
+HttpResponse MasterServer::HandleCreateSource(const HttpRequest& r, bool update) {
+  auto body = ParseBody(r);
+  if (!body.ok()) return Fail(body.status());
+  auto put = PutSource(body->value("yaml", ""), update, false);
+  if (!put.ok()) return Fail(put.status());
   return Json({{"result", true},
                {"msg", ""},
-               {"sources", {{{"result", true}, {"msg", worker.empty() ? "no free worker yet; the source waits for one" : ""},
-                             {"source", src->id}, {"worker", worker}}}}});
+               {"sources", {{{"result", true}, {"msg", put->worker.empty() ? "no free worker yet; the source waits for one" : ""},
+                             {"source", put->source}, {"worker", put->worker}}}}});
+}
+
+Result<std::string> MasterServer::DeleteSource(const std::string& id, bool force) {
+  DM_ASSIGN_OR_RETURN(auto snap, ReadSnapshot(*client_));
+  if (!snap.sources.count(id)) {
+    return Status::NotFound("source " + id + " not found; operate-source show lists sources");
+  }
+  std::vector<coord::TxnOp> ops = {coord::TxnOp::Delete(ha::SourceConfigKey(id))};
+  for (const auto& [k, v] : snap.subtask_config) {
+    if (k.first != id) continue;
+    if (!force) {
+      return Status::FailedPrecondition("source " + id + " is used by task " + k.second +
+                                        "; stop-task " + k.second + " first");
+    }
+    ops.push_back(coord::TxnOp::Delete(ha::SubTaskConfigKey(id, k.second)));
+    ops.push_back(coord::TxnOp::Delete(ha::SubTaskStageKey(id, k.second)));
+    ops.push_back(coord::TxnOp::Delete(ha::TaskCliArgsKey(k.second, id)));
+  }
+  std::string worker = snap.WorkerOf(id);
+  auto fence = election_->fence();
+  if (!fence) return Status::Unavailable("leadership is changing; retry");
+  if (!worker.empty()) ops.push_back(coord::TxnOp::Delete(ha::BoundWorkerKey(worker)));
+  DM_RETURN_IF_ERROR(coord::FencedTxn(client_.get(), *fence, {}, ops).status());
+  LogInfo("source {} stopped{}", id, ops.size() > 2 ? " with its subtasks (force)" : "");
+  return worker;
 }
 
 HttpResponse MasterServer::HandleStopSource(const HttpRequest& r) {
   const std::string id = r.matches.at(0);
-  auto snap = ReadSnapshot(*client_);
-  if (!snap.ok()) return Fail(snap.status());
-  if (!snap->sources.count(id)) {
-    return Fail(Status::NotFound("source " + id + " not found; operate-source show lists sources"));
-  }
-  for (const auto& [k, v] : snap->subtask_config) {
-    if (k.first == id) {
-      return Fail(Status::FailedPrecondition("source " + id + " is used by task " + k.second +
-                                             "; stop-task " + k.second + " first"));
-    }
-  }
-  std::string worker = snap->WorkerOf(id);
-  auto fence = election_->fence();
-  if (!fence) return Fail(Status::Unavailable("leadership is changing; retry"));
-  std::vector<coord::TxnOp> ops = {coord::TxnOp::Delete(ha::SourceConfigKey(id))};
-  if (!worker.empty()) ops.push_back(coord::TxnOp::Delete(ha::BoundWorkerKey(worker)));
-  auto t = coord::FencedTxn(client_.get(), *fence, {}, ops);
-  if (!t.ok()) return Fail(t.status());
-  LogInfo("source {} stopped", id);
+  auto worker = DeleteSource(id, false);
+  if (!worker.ok()) return Fail(worker.status());
   return Json({{"result", true}, {"msg", ""},
-               {"sources", {{{"result", true}, {"msg", ""}, {"source", id}, {"worker", worker}}}}});
+               {"sources", {{{"result", true}, {"msg", ""}, {"source", id}, {"worker", *worker}}}}});
 }
 
 HttpResponse MasterServer::HandleShowSources(const HttpRequest& r) {
@@ -597,40 +664,43 @@ HttpResponse MasterServer::HandleShowSources(const HttpRequest& r) {
   return Json({{"result", true}, {"msg", ""}, {"sources", list}});
 }
 
-HttpResponse MasterServer::HandleTransferSource(const HttpRequest& r) {
-  const std::string id = r.matches.at(0);
-  auto body = ParseBody(r);
-  if (!body.ok()) return Fail(body.status());
-  std::string target = body->value("worker_name", "");
+Status MasterServer::TransferSource(const std::string& id, const std::string& target) {
   std::lock_guard l(schedule_mu_);
-  auto snap = ReadSnapshot(*client_);
-  if (!snap.ok()) return Fail(snap.status());
-  if (!snap->sources.count(id)) return Fail(Status::NotFound("source " + id + " not found"));
-  if (!snap->workers.count(target)) return Fail(Status::NotFound("worker " + target + " not found"));
-  if (!snap->alive.count(target)) return Fail(Status::FailedPrecondition("worker " + target + " is offline"));
-  if (snap->bound.count(target)) {
-    if (snap->bound.at(target) == id) return Json({{"result", true}, {"msg", ""}});
-    return Fail(Status::FailedPrecondition("worker " + target + " is bound to source " +
-                                           snap->bound.at(target) + "; choose a free worker"));
+  DM_ASSIGN_OR_RETURN(auto snap, ReadSnapshot(*client_));
+  if (!snap.sources.count(id)) return Status::NotFound("source " + id + " not found");
+  if (!snap.workers.count(target)) return Status::NotFound("worker " + target + " not found");
+  if (!snap.alive.count(target)) return Status::FailedPrecondition("worker " + target + " is offline");
+  if (snap.bound.count(target)) {
+    if (snap.bound.at(target) == id) return Status::OK();
+    return Status::FailedPrecondition("worker " + target + " is bound to source " +
+                                      snap.bound.at(target) + "; choose a free worker");
   }
-  std::string from = snap->WorkerOf(id);
-  for (const auto& [k, st] : snap->stages) {
+  std::string from = snap.WorkerOf(id);
+  for (const auto& [k, st] : snap.stages) {
     if (k.first == id && st.expect == ha::ExpectStage::kRunning) {
-      return Fail(Status::FailedPrecondition("source " + id + " has running task " + k.second +
-                                             "; pause-task it before transferring the source"));
+      return Status::FailedPrecondition("source " + id + " has running task " + k.second +
+                                        "; pause-task it before transferring the source");
     }
   }
   auto fence = election_->fence();
-  if (!fence) return Fail(Status::Unavailable("leadership is changing; retry"));
+  if (!fence) return Status::Unavailable("leadership is changing; retry");
   std::string val = ha::Encode(ha::SourceBound{id, target});
   std::vector<coord::TxnOp> ops;
   if (!from.empty()) ops.push_back(coord::TxnOp::Delete(ha::BoundWorkerKey(from)));
   ops.push_back(coord::TxnOp::Put(ha::BoundWorkerKey(target), val));
   ops.push_back(coord::TxnOp::Put(ha::LastBoundWorkerKey(target), val));
-  auto t = coord::FencedTxn(client_.get(), *fence, {coord::Compare::Missing(ha::BoundWorkerKey(target))}, ops);
-  if (!t.ok()) return Fail(t.status());
-  if (!t->succeeded) return Fail(Status(Code::kAborted, "worker " + target + " was just bound elsewhere; retry"));
+  DM_ASSIGN_OR_RETURN(auto t, coord::FencedTxn(client_.get(), *fence,
+                                               {coord::Compare::Missing(ha::BoundWorkerKey(target))}, ops));
+  if (!t.succeeded) return Status(Code::kAborted, "worker " + target + " was just bound elsewhere; retry");
   LogInfo("source {} transferred from {} to {}", id, from.empty() ? "(none)" : from, target);
+  return Status::OK();
+}
+
+HttpResponse MasterServer::HandleTransferSource(const HttpRequest& r) {
+  auto body = ParseBody(r);
+  if (!body.ok()) return Fail(body.status());
+  Status s = TransferSource(r.matches.at(0), body->value("worker_name", ""));
+  if (!s.ok()) return Fail(s);
   return Json({{"result", true}, {"msg", ""}});
 }
 
@@ -651,6 +721,27 @@ Status TakeStartTime(const json& body, spec::TaskSpec* task, std::string* start_
     inst.meta_gtid.reset();
   }
   return Status::OK();
+}
+
+// DM's --remove-meta: start over, forgetting every checkpoint of this task downstream.
+Status RemoveMeta(const spec::TaskSpec& task) {
+  DM_ASSIGN_OR_RETURN(auto conn, mysql::Connection::Connect(task.target));
+  for (const auto& table : spec::TaskMetaTables(task.name)) {
+    DM_RETURN_IF_ERROR(conn->Execute("DROP TABLE IF EXISTS " + mysql::QuoteTable(task.meta_schema, table)));
+  }
+  LogInfo("task {}: removed its checkpoints in {}", task.name, task.meta_schema);
+  return Status::OK();
+}
+
+std::vector<std::string> SourceNameList(const json& body) {
+  std::vector<std::string> out;
+  auto it = body.find("source_name_list");
+  if (it != body.end() && it->is_array()) {
+    for (const auto& s : *it) {
+      if (s.is_string()) out.push_back(s.get<std::string>());
+    }
+  }
+  return out;
 }
 
 bool Precheck(const spec::TaskSpec& task, const std::map<std::string, std::string>& sources,
@@ -701,163 +792,179 @@ HttpResponse MasterServer::HandleCheckTask(const HttpRequest& r) {
   return Json({{"result", ok}, {"msg", report.dump(4)}});
 }
 
-HttpResponse MasterServer::HandleStartTask(const HttpRequest& r) {
-  auto body = ParseBody(r);
-  if (!body.ok()) return Fail(body.status());
-  const std::string yaml = body->value("yaml", "");
+Result<MasterServer::TaskResult> MasterServer::CreateTask(const std::string& yaml, const StartArgs& args,
+                                                          bool run) {
   auto task = spec::ParseTask(yaml);
-  if (!task.ok()) return Fail(task.status().WithContext("task config"));
+  if (!task.ok()) return task.status().WithContext("task config");
   std::string start_time;
-  if (Status s = TakeStartTime(*body, &*task, &start_time); !s.ok()) return Fail(s);
-  std::set<std::string> only;
-  if (body->contains("source_name_list") && (*body)["source_name_list"].is_array()) {
-    for (const auto& s : (*body)["source_name_list"]) only.insert(s.get<std::string>());
-  }
-  auto snap = ReadSnapshot(*client_);
-  if (!snap.ok()) return Fail(snap.status());
+  DM_RETURN_IF_ERROR(TakeStartTime(json{{"start_time", args.start_time}}, &*task, &start_time));
+  std::set<std::string> only(args.only.begin(), args.only.end());
+  DM_ASSIGN_OR_RETURN(auto snap, ReadSnapshot(*client_));
   for (const auto& inst : task->instances) {
-    if (!snap->sources.count(inst.source_id)) {
-      return Fail(Status::NotFound("source " + inst.source_id +
-                                   " in mysql-instances does not exist; create it with operate-source create"));
+    if (!snap.sources.count(inst.source_id)) {
+      return Status::NotFound("source " + inst.source_id +
+                              " in mysql-instances does not exist; create it with operate-source create");
     }
-    if (snap->subtask_config.count({inst.source_id, task->name})) {
-      return Fail(Status(Code::kAlreadyExists,
-                         "task " + task->name + " already runs on source " + inst.source_id +
-                             "; stop-task it first, or use resume-task",
-                         Scope::kConfig));
+    if (snap.subtask_config.count({inst.source_id, task->name})) {
+      return Status(Code::kAlreadyExists,
+                    "task " + task->name + " already runs on source " + inst.source_id +
+                        "; stop-task it first, or use resume-task",
+                    Scope::kConfig);
     }
   }
+  TaskResult out;
   json report;
-  std::string error;
-  if (!Precheck(*task, snap->sources, &report, &error)) {
-    return Json({{"result", false},
-                 {"msg", "precheck failed; nothing was started:\n" + error},
-                 {"checkResult", report.dump(4)}});
+  bool passed = Precheck(*task, snap.sources, &report, &out.precheck_error);
+  out.check_result = report.dump(4);
+  if (!passed) {
+    if (out.precheck_error.empty()) out.precheck_error = "precheck failed";
+    return out;
   }
-  if (body->value("remove_meta", false)) {
-    // DM's --remove-meta: start over, forgetting every checkpoint of this task downstream.
-    auto conn = mysql::Connection::Connect(task->target);
-    if (!conn.ok()) return Fail(conn.status().WithContext("start-task --remove-meta"));
-    for (const auto& table : spec::TaskMetaTables(task->name)) {
-      Status s = (*conn)->Execute("DROP TABLE IF EXISTS " + mysql::QuoteTable(task->meta_schema, table));
-      if (!s.ok()) return Fail(s.WithContext("start-task --remove-meta"));
-    }
-    LogInfo("task {}: removed its checkpoints in {} (--remove-meta)", task->name, task->meta_schema);
-  }
+  out.precheck_error.clear();
+  if (args.remove_meta) DM_RETURN_IF_ERROR(RemoveMeta(*task).WithContext("start-task --remove-meta"));
   auto fence = election_->fence();
-  if (!fence) return Fail(Status::Unavailable("leadership is changing; retry"));
+  if (!fence) return Status::Unavailable("leadership is changing; retry");
+  const ha::ExpectStage stage = run ? ha::ExpectStage::kRunning : ha::ExpectStage::kStopped;
   std::vector<coord::Compare> cmps;
   std::vector<coord::TxnOp> ops;
-  json sources = json::array();
   for (const auto& inst : task->instances) {
     if (!only.empty() && !only.count(inst.source_id)) continue;
     cmps.push_back(coord::Compare::Missing(ha::SubTaskConfigKey(inst.source_id, task->name)));
     ops.push_back(coord::TxnOp::Put(ha::SubTaskConfigKey(inst.source_id, task->name), yaml));
-    ops.push_back(coord::TxnOp::Put(
-        ha::SubTaskStageKey(inst.source_id, task->name),
-        ha::Encode(ha::SubTaskStage{ha::ExpectStage::kRunning, inst.source_id, task->name})));
+    ops.push_back(coord::TxnOp::Put(ha::SubTaskStageKey(inst.source_id, task->name),
+                                    ha::Encode(ha::SubTaskStage{stage, inst.source_id, task->name})));
     if (!start_time.empty()) {
       ops.push_back(coord::TxnOp::Put(ha::TaskCliArgsKey(task->name, inst.source_id),
                                       ha::Encode(ha::TaskCliArgs{start_time, "", ""})));
     }
-    sources.push_back({{"result", true}, {"msg", ""}, {"source", inst.source_id},
-                       {"worker", snap->WorkerOf(inst.source_id)}});
+    out.sources.push_back({inst.source_id, snap.WorkerOf(inst.source_id)});
   }
   if (start_time.empty()) {
     // DM: a start-task without --start-time forgets the arguments of an earlier one.
     ops.push_back(coord::TxnOp::DeletePrefix(ha::TaskCliArgsPrefix(task->name)));
   }
-  auto t = coord::FencedTxn(client_.get(), *fence, cmps, ops);
-  if (!t.ok()) return Fail(t.status());
-  if (!t->succeeded) return Fail(Status(Code::kAlreadyExists, "task " + task->name + " was started concurrently"));
-  LogInfo("task {} started on {} source(s){}", task->name, sources.size(),
-          start_time.empty() ? std::string() : " with --start-time " + start_time);
-  std::vector<std::string> ids;
-  for (const auto& s : sources) ids.push_back(s["source"].get<std::string>());
-  std::string msg = WaitForWorkers(*snap, task->name, ids, "Start", std::chrono::seconds(10));
-  if (!msg.empty()) {
-    msg = "the task is recorded, but not every worker has started it within 10 s (" + msg +
-          "); query-status shows when it has";
+  DM_ASSIGN_OR_RETURN(auto t, coord::FencedTxn(client_.get(), *fence, cmps, ops));
+  if (!t.succeeded) return Status(Code::kAlreadyExists, "task " + task->name + " was started concurrently");
+  LogInfo("task {} {} on {} source(s){}", task->name, run ? "started" : "created (stage Stopped)",
+          out.sources.size(), start_time.empty() ? std::string() : " with --start-time " + start_time);
+  if (run) {
+    std::vector<std::string> ids;
+    for (const auto& s : out.sources) ids.push_back(s.source);
+    out.msg = WaitForWorkers(snap, task->name, ids, "Start", std::chrono::seconds(10));
+    if (!out.msg.empty()) {
+      out.msg = "the task is recorded, but not every worker has started it within 10 s (" + out.msg +
+                "); query-status shows when it has";
+    }
   }
-  return Json({{"result", true}, {"msg", msg}, {"sources", sources}, {"checkResult", report.dump(4)}});
+  return out;
 }
 
-HttpResponse MasterServer::HandleOperateTask(const HttpRequest& r, const std::string& op) {
-  const std::string name = r.matches.at(0);
-  auto body = ParseBody(r);
-  std::set<std::string> only;
-  if (body.ok() && body->contains("source_name_list") && (*body)["source_name_list"].is_array()) {
-    for (const auto& s : (*body)["source_name_list"]) only.insert(s.get<std::string>());
-  }
-  auto snap = ReadSnapshot(*client_);
-  if (!snap.ok()) return Fail(snap.status());
-  auto fence = election_->fence();
-  if (!fence) return Fail(Status::Unavailable("leadership is changing; retry"));
-  std::vector<coord::TxnOp> ops;
+static json SourcesJson(const std::vector<MasterServer::SubtaskRef>& refs) {
   json sources = json::array();
-  for (const auto& [key, cfg] : snap->subtask_config) {
+  for (const auto& s : refs) {
+    sources.push_back({{"result", true}, {"msg", ""}, {"source", s.source}, {"worker", s.worker}});
+  }
+  return sources;
+}
+
+HttpResponse MasterServer::HandleStartTask(const HttpRequest& r) {
+  auto body = ParseBody(r);
+  if (!body.ok()) return Fail(body.status());
+  StartArgs args;
+  args.start_time = body->value("start_time", "");
+  args.remove_meta = body->value("remove_meta", false);
+  args.only = SourceNameList(*body);
+  auto res = CreateTask(body->value("yaml", ""), args, /*run=*/true);
+  if (!res.ok()) return Fail(res.status());
+  if (!res->precheck_error.empty()) {
+    return Json({{"result", false},
+                 {"msg", "precheck failed; nothing was started:\n" + res->precheck_error},
+                 {"checkResult", res->check_result}});
+  }
+  return Json({{"result", true}, {"msg", res->msg}, {"sources", SourcesJson(res->sources)},
+               {"checkResult", res->check_result}});
+}
+
+Result<MasterServer::TaskResult> MasterServer::OperateTask(const std::string& name, const std::string& op,
+                                                           const StartArgs& args) {
+  std::set<std::string> only(args.only.begin(), args.only.end());
+  DM_ASSIGN_OR_RETURN(auto snap, ReadSnapshot(*client_));
+  std::string start_time;
+  if (op == "Start") {
+    for (const auto& [key, cfg] : snap.subtask_config) {
+      if (key.second != name) continue;
+      auto task = spec::ParseTask(cfg);
+      if (!task.ok()) return task.status().WithContext("task " + name + " config");
+      DM_RETURN_IF_ERROR(TakeStartTime(json{{"start_time", args.start_time}}, &*task, &start_time));
+      if (args.remove_meta) DM_RETURN_IF_ERROR(RemoveMeta(*task).WithContext("start task " + name + " remove_meta"));
+      break;
+    }
+  }
+  auto fence = election_->fence();
+  if (!fence) return Status::Unavailable("leadership is changing; retry");
+  std::vector<coord::TxnOp> ops;
+  TaskResult out;
+  for (const auto& [key, cfg] : snap.subtask_config) {
     if (key.second != name || (!only.empty() && !only.count(key.first))) continue;
     if (op == "Stop") {
       ops.push_back(coord::TxnOp::Delete(ha::SubTaskConfigKey(key.first, name)));
       ops.push_back(coord::TxnOp::Delete(ha::SubTaskStageKey(key.first, name)));
       ops.push_back(coord::TxnOp::Delete(ha::TaskCliArgsKey(name, key.first)));
     } else {
-      ops.push_back(coord::TxnOp::Put(
-          ha::SubTaskStageKey(key.first, name),
-          ha::Encode(ha::SubTaskStage{op == "Pause" ? ha::ExpectStage::kPaused : ha::ExpectStage::kRunning,
-                                      key.first, name})));
+      ha::ExpectStage stage = op == "Pause"     ? ha::ExpectStage::kPaused
+                              : op == "Stopped" ? ha::ExpectStage::kStopped
+                                                : ha::ExpectStage::kRunning;
+      ops.push_back(coord::TxnOp::Put(ha::SubTaskStageKey(key.first, name),
+                                      ha::Encode(ha::SubTaskStage{stage, key.first, name})));
+      if (op == "Start" && !start_time.empty()) {
+        ops.push_back(coord::TxnOp::Put(ha::TaskCliArgsKey(name, key.first),
+                                        ha::Encode(ha::TaskCliArgs{start_time, "", ""})));
+      } else if (op == "Start") {
+        ops.push_back(coord::TxnOp::Delete(ha::TaskCliArgsKey(name, key.first)));
+      }
     }
-    sources.push_back({{"result", true}, {"msg", ""}, {"source", key.first},
-                       {"worker", snap->WorkerOf(key.first)}});
+    out.sources.push_back({key.first, snap.WorkerOf(key.first)});
   }
   if (ops.empty()) {
-    return Json({{"op", op}, {"result", false},
-                 {"msg", "task " + name + " not found" + (only.empty() ? "" : " on the given sources") +
-                             "; query-status lists tasks"},
-                 {"sources", json::array()}});
+    return Status::NotFound("task " + name + " not found" + (only.empty() ? "" : " on the given sources") +
+                            "; query-status lists tasks");
   }
-  auto t = coord::FencedTxn(client_.get(), *fence, {}, ops);
-  if (!t.ok()) return Fail(t.status());
-  LogInfo("task {}: {} on {} source(s)", name, op, sources.size());
-  std::string msg;
-  if (op == "Stop" || op == "Pause") {
+  DM_RETURN_IF_ERROR(coord::FencedTxn(client_.get(), *fence, {}, ops).status());
+  LogInfo("task {}: {} on {} source(s)", name, op, out.sources.size());
+  if (op != "Resume") {
     std::vector<std::string> ids;
-    for (const auto& s : sources) ids.push_back(s["source"].get<std::string>());
-    std::string pending = WaitForWorkers(*snap, name, ids, op, std::chrono::seconds(30));
+    for (const auto& s : out.sources) ids.push_back(s.source);
+    const std::string wait_op = op == "Stopped" ? "Stop" : op;
+    std::string pending = WaitForWorkers(snap, name, ids, wait_op, std::chrono::seconds(30));
     if (!pending.empty()) {
-      msg = "the request is recorded, but not every worker has acted on it within 30 s (" + pending +
-            "); query-status shows when it has";
-      LogWarn("task {}: {}: {}", name, op, msg);
+      out.msg = "the request is recorded, but not every worker has acted on it within 30 s (" + pending +
+                "); query-status shows when it has";
+      LogWarn("task {}: {}: {}", name, op, out.msg);
     }
   }
-  return Json({{"op", op}, {"result", true}, {"msg", msg}, {"sources", sources}});
+  return out;
+}
+
+HttpResponse MasterServer::HandleOperateTask(const HttpRequest& r, const std::string& op) {
+  const std::string name = r.matches.at(0);
+  auto body = ParseBody(r);
+  StartArgs args;
+  if (body.ok()) args.only = SourceNameList(*body);
+  auto res = OperateTask(name, op, args);
+  if (!res.ok() && res.status().code() == Code::kNotFound) {
+    return Json({{"op", op}, {"result", false}, {"msg", std::string(res.status().message())},
+                 {"sources", json::array()}});
+  }
+  if (!res.ok()) return Fail(res.status());
+  return Json({{"op", op}, {"result", true}, {"msg", res->msg}, {"sources", SourcesJson(res->sources)}});
 }
 
 HttpResponse MasterServer::HandleQueryStatus(const HttpRequest& r) {
   auto snap = ReadSnapshot(*client_);
   if (!snap.ok()) return Fail(snap.status());
   std::string task = r.params.count("task") ? r.params.at("task") : "";
-  // Ask each bound worker once.
-  std::map<std::string, json> worker_status;
-  auto status_of = [&](const std::string& source, const std::string& t) -> std::pair<json, std::string> {
-    std::string w = snap->WorkerOf(source);
-    if (w.empty()) return {json(), "source " + source + " is not bound to a worker"};
-    if (!worker_status.count(w)) {
-      auto wi = snap->workers.find(w);
-      json st;
-      if (wi != snap->workers.end()) {
-        auto res = api::HttpCall(wi->second.address, "GET", "/api/v1/worker/status", "", 5000);
-        if (res.ok() && res->status == 200) st = json::parse(res->body, nullptr, false);
-      }
-      worker_status[w] = st;
-    }
-    const json& ws = worker_status[w];
-    if (!ws.is_object()) return {json(), "worker " + w + " did not answer"};
-    for (const auto& s : ws.value("subTaskStatus", json::array())) {
-      if (s.value("name", "") == t) return {s, ""};
-    }
-    return {json(), "subtask not started on worker " + w + " yet"};
-  };
+  WorkerStatusCache statuses(*snap);
+  auto status_of = [&](const std::string& source, const std::string& t) { return statuses.Of(source, t); };
   if (task.empty()) {
     std::map<std::string, std::vector<std::string>> tasks;
     for (const auto& [k, cfg] : snap->subtask_config) tasks[k.second].push_back(k.first);
@@ -911,15 +1018,33 @@ HttpResponse MasterServer::HandleMembers(const HttpRequest& r) {
   }
   if (all || flag("master")) {
     json masters = json::array();
-    auto m = client_->GetPrefix(kMemberPrefix);
-    if (m.ok()) {
+    // Alive: the master's leased member key. With the embedded etcd, every etcd member is
+    // listed (as DM does), so a dead master shows up as not alive until offline-member.
+    std::map<std::string, json> alive;
+    if (auto m = client_->GetPrefix(kMemberPrefix); m.ok()) {
       for (const auto& kv : m->kvs) {
         json v = json::parse(kv.value, nullptr, false);
-        if (!v.is_object()) continue;
-        masters.push_back({{"name", v.value("name", "")}, {"alive", true},
-                           {"peerURLs", {v.value("peer_urls", "")}},
-                           {"clientURLs", {"http://" + v.value("address", "")}}});
+        if (v.is_object()) alive[v.value("name", "")] = v;
       }
+    }
+    auto etcd_members = options_.etcd_endpoints.empty() ? ListEtcdMembers(EtcdClientEndpoints())
+                                                        : Result<std::vector<EtcdMemberInfo>>(
+                                                              Status::NotSupported("external etcd"));
+    if (etcd_members.ok()) {
+      for (const auto& em : *etcd_members) {
+        auto a = alive.find(em.name);
+        masters.push_back({{"name", em.name.empty() ? "(etcd member " + em.id + ", not started)" : em.name},
+                           {"alive", a != alive.end()},
+                           {"peerURLs", em.peer_urls},
+                           {"clientURLs", a != alive.end() ? json::array({"http://" + a->second.value("address", "")})
+                                                           : json(em.client_urls)}});
+        if (a != alive.end()) alive.erase(a);
+      }
+    }
+    for (const auto& [name, v] : alive) {
+      masters.push_back({{"name", name}, {"alive", true},
+                         {"peerURLs", {v.value("peer_urls", "")}},
+                         {"clientURLs", {"http://" + v.value("address", "")}}});
     }
     members.push_back({{"master", {{"msg", ""}, {"masters", masters}}}});
   }
@@ -928,39 +1053,53 @@ HttpResponse MasterServer::HandleMembers(const HttpRequest& r) {
     if (!snap.ok()) return Fail(snap.status());
     json workers = json::array();
     for (const auto& [name, w] : snap->workers) {
-      std::string stage = !snap->alive.count(name) ? "offline" : snap->bound.count(name) ? "bound" : "free";
-      workers.push_back({{"name", name}, {"addr", w.address}, {"stage", stage},
-                         {"source", snap->bound.count(name) ? snap->bound.at(name) : ""}});
+      workers.push_back({{"name", name}, {"addr", w.address}, {"stage", snap->StageOf(name)},
+                         {"source", snap->SourceOf(name)}});
     }
     members.push_back({{"worker", {{"msg", ""}, {"workers", workers}}}});
   }
   return Json({{"result", true}, {"msg", ""}, {"members", members}});
 }
 
-HttpResponse MasterServer::HandleOfflineMember(const HttpRequest& r) {
-  const std::string kind = r.matches.at(0), name = r.matches.at(1);
+Status MasterServer::OfflineMember(const std::string& kind, const std::string& name) {
   auto fence = election_->fence();
-  if (!fence) return Fail(Status::Unavailable("leadership is changing; retry"));
+  if (!fence) return Status::Unavailable("leadership is changing; retry");
   if (kind == "worker") {
-    auto alive = client_->Get(ha::WorkerKeepAliveKey(name));
-    if (!alive.ok()) return Fail(alive.status());
-    if (alive->has_value()) {
-      return Fail(Status::FailedPrecondition("worker " + name + " is online; stop it before offline-member"));
+    DM_ASSIGN_OR_RETURN(auto alive, client_->Get(ha::WorkerKeepAliveKey(name)));
+    if (alive.has_value()) {
+      return Status::FailedPrecondition("worker " + name + " is online; stop it before offline-member");
     }
-    auto t = coord::FencedTxn(client_.get(), *fence, {coord::Compare::Exists(ha::WorkerRegisterKey(name))},
-                              {coord::TxnOp::Delete(ha::WorkerRegisterKey(name)),
-                               coord::TxnOp::Delete(ha::BoundWorkerKey(name)),
-                               coord::TxnOp::Delete(ha::LastBoundWorkerKey(name))});
-    if (!t.ok()) return Fail(t.status());
-    if (!t->succeeded) return Fail(Status::NotFound("worker " + name + " not found"));
-    return Json({{"result", true}, {"msg", ""}});
+    DM_ASSIGN_OR_RETURN(auto t, coord::FencedTxn(client_.get(), *fence,
+                                                 {coord::Compare::Exists(ha::WorkerRegisterKey(name))},
+                                                 {coord::TxnOp::Delete(ha::WorkerRegisterKey(name)),
+                                                  coord::TxnOp::Delete(ha::BoundWorkerKey(name)),
+                                                  coord::TxnOp::Delete(ha::LastBoundWorkerKey(name))}));
+    if (!t.succeeded) return Status::NotFound("worker " + name + " not found");
+    return Status::OK();
   }
   auto alive = client_->Get(ha::EncodeKey(kMemberPrefix, {name}));
   if (alive.ok() && alive->has_value()) {
-    return Fail(Status::FailedPrecondition("master " + name + " is online; stop it before offline-member"));
+    return Status::FailedPrecondition("master " + name + " is online; stop it before offline-member");
   }
-  return Fail(Status::NotSupported("removing a master's etcd member: use etcdctl member remove "
-                                   "against the cluster for now"));
+  if (!options_.etcd_endpoints.empty()) {
+    return Status::NotSupported("the masters use an external etcd (--etcd-endpoints): remove master " + name +
+                                " from it with etcdctl member remove");
+  }
+  DM_ASSIGN_OR_RETURN(auto members, ListEtcdMembers(EtcdClientEndpoints()));
+  for (const auto& m : members) {
+    if (m.name != name) continue;
+    DM_RETURN_IF_ERROR(RemoveEtcdMember(EtcdClientEndpoints(), m.id)
+                           .WithContext("removing the etcd member of master " + name));
+    LogInfo("master {} is offline: etcd member {} removed", name, m.id);
+    return Status::OK();
+  }
+  return Status::NotFound("master " + name + " is not a member of the cluster; list-member --master lists them");
+}
+
+HttpResponse MasterServer::HandleOfflineMember(const HttpRequest& r) {
+  Status s = OfflineMember(r.matches.at(0), r.matches.at(1));
+  if (!s.ok()) return Fail(s);
+  return Json({{"result", true}, {"msg", ""}});
 }
 
 HttpResponse MasterServer::HandleConfig(const HttpRequest& r) {
@@ -979,6 +1118,450 @@ HttpResponse MasterServer::HandleConfig(const HttpRequest& r) {
     return Fail(Status::NotFound("task " + name + " not found"));
   }
   return Fail(Status::NotSupported("config " + kind + " is shown by that process's --print-sample-config"));
+}
+
+
+// DM's OpenAPI (tiflow dm/openapi/spec/dm.yaml) on /api/v1: DM's request and response
+// shapes over the operations above; errors are {"error_code","error_msg"} with HTTP 400
+// (bad or refused request), 404 (no such source/task/member), 503 (no leader), 500.
+namespace {
+
+HttpResponse ApiError(const Status& s, bool not_found_is_404 = true) {
+  HttpResponse r = api::ErrorResponse(s);
+  switch (s.code()) {
+    case Code::kNotFound: r.status = not_found_is_404 ? 404 : 400; break;
+    case Code::kUnavailable: case Code::kDeadlineExceeded: r.status = 503; break;
+    case Code::kInternal: case Code::kIOError: case Code::kCorruption: case Code::kCancelled: r.status = 500; break;
+    default: r.status = 400; break;
+  }
+  return r;
+}
+
+bool Flag(const HttpRequest& r, const char* key) {
+  auto it = r.params.find(key);
+  return it != r.params.end() && (it->second == "true" || it->second == "1");
+}
+
+// A query parameter given once with commas, or as the last of repeated ones.
+std::set<std::string> ListParam(const HttpRequest& r, const char* key) {
+  std::set<std::string> out;
+  auto it = r.params.find(key);
+  if (it == r.params.end()) return out;
+  std::string v = it->second;
+  for (size_t pos = 0; pos <= v.size();) {
+    size_t comma = v.find(',', pos);
+    if (comma == std::string::npos) comma = v.size();
+    if (comma > pos) out.insert(v.substr(pos, comma - pos));
+    pos = comma + 1;
+  }
+  return out;
+}
+
+Result<json> SourceJson(const Snapshot& snap, const std::string& id, bool with_status) {
+  auto it = snap.sources.find(id);
+  if (it == snap.sources.end()) {
+    return Status::NotFound("source " + id + " not found; GET /api/v1/sources lists sources");
+  }
+  DM_ASSIGN_OR_RETURN(auto cfg, config::ParseSourceConfig(it->second, "source " + id));
+  json j = openapi::SourceToJson(cfg);
+  if (with_status) {
+    std::string worker = snap.WorkerOf(id);
+    json st = {{"source_name", id}, {"worker_name", worker}};
+    if (worker.empty()) st["error_msg"] = "source " + id + " is not bound to a worker (no free worker)";
+    else if (!snap.alive.count(worker)) st["error_msg"] = "worker " + worker + " is offline";
+    j["status_list"] = json::array({st});
+    json tasks = json::array();
+    for (const auto& [k, cfg_yaml] : snap.subtask_config) {
+      if (k.first == id) tasks.push_back(k.second);
+    }
+    j["task_name_list"] = tasks;
+  }
+  return j;
+}
+
+// DM's SubTaskStatus of every subtask of `task` (on `only` sources, if given).
+json TaskStatusList(const Snapshot& snap, WorkerStatusCache& statuses, const std::string& task,
+                    const std::set<std::string>& only) {
+  json list = json::array();
+  for (const auto& [k, cfg] : snap.subtask_config) {
+    if (k.second != task || (!only.empty() && !only.count(k.first))) continue;
+    std::string worker = snap.WorkerOf(k.first);
+    auto [st, why] = statuses.Of(k.first, task);
+    if (st.is_object()) {
+      list.push_back(openapi::SubTaskStatusToJson(st, k.first, worker));
+      continue;
+    }
+    auto stage = snap.stages.find(k);
+    list.push_back({{"name", task}, {"source_name", k.first}, {"worker_name", worker},
+                    {"stage", stage == snap.stages.end() ? "" : ha::ExpectStageName(stage->second.expect)},
+                    {"unit", ""}, {"error_msg", why}});
+  }
+  return list;
+}
+
+Result<json> TaskJson(const Snapshot& snap, const std::string& name) {
+  for (const auto& [k, yaml] : snap.subtask_config) {
+    if (k.second != name) continue;
+    DM_ASSIGN_OR_RETURN(auto cfg, config::ParseTaskConfig(yaml, "task " + name));
+    return openapi::TaskToJson(cfg);
+  }
+  return Status::NotFound("task " + name + " not found; GET /api/v1/tasks lists tasks");
+}
+
+}  // namespace
+
+void MasterServer::RegisterOpenApiRoutes(
+    const std::function<void(const std::string&, const std::string&,
+                             std::function<HttpResponse(const HttpRequest&)>)>& route) {
+  // A field of the wrong type in a request (nlohmann's type_error) is the client's
+  // mistake: 400 naming it, not a 500.
+  auto api_route = [&route](const std::string& method, const std::string& pattern,
+                            std::function<HttpResponse(const HttpRequest&)> h) {
+    route(method, pattern, [h = std::move(h)](const HttpRequest& r) {
+      try {
+        return h(r);
+      } catch (const json::exception& e) {
+        return ApiError(Status::InvalidArgument(std::string("request body: a field has the wrong type (") +
+                                                e.what() + "); see DM's OpenAPI for the types"));
+      }
+    });
+  };
+  // --- cluster ---
+  api_route("GET", "/api/v1/cluster/info", [this](const HttpRequest&) {
+    // DM's cluster id is the etcd cluster's.
+    auto res = api::HttpCall(client_->current_endpoint(), "POST", "/v3/cluster/member/list", "{}", 3000);
+    json j = res.ok() && res->status == 200 ? json::parse(res->body, nullptr, false) : json();
+    if (!j.is_object() || !j.contains("header")) {
+      return ApiError(Status::Unavailable("etcd did not answer the member list: " +
+                                          (res.ok() ? res->body.substr(0, 200) : res.status().ToString())));
+    }
+    const json& id = j["header"].value("cluster_id", json());
+    uint64_t cluster_id = id.is_string() ? std::stoull(id.get<std::string>()) : id.is_number() ? id.get<uint64_t>() : 0;
+    return Json({{"cluster_id", cluster_id}});
+  });
+  api_route("GET", "/api/v1/cluster/masters", [this](const HttpRequest&) {
+    auto m = client_->GetPrefix(kMemberPrefix);
+    if (!m.ok()) return ApiError(m.status());
+    auto l = election_->Leader();
+    json lv = l.ok() && l->has_value() ? json::parse((*l)->value, nullptr, false) : json();
+    std::string leader = lv.is_object() ? lv.value("name", "") : "";
+    json data = json::array();
+    for (const auto& kv : m->kvs) {
+      json v = json::parse(kv.value, nullptr, false);
+      if (!v.is_object()) continue;
+      data.push_back({{"name", v.value("name", "")}, {"alive", true},
+                      {"leader", v.value("name", "") == leader}, {"addr", v.value("address", "")}});
+    }
+    return Json({{"total", data.size()}, {"data", data}});
+  });
+  api_route("DELETE", R"(/api/v1/cluster/(master|worker)s/([^/]+))", [this](const HttpRequest& r) {
+    Status s = OfflineMember(r.matches.at(0), r.matches.at(1));
+    return s.ok() ? HttpResponse{204, ""} : ApiError(s);
+  });
+  api_route("GET", "/api/v1/cluster/workers", [this](const HttpRequest&) {
+    auto snap = ReadSnapshot(*client_);
+    if (!snap.ok()) return ApiError(snap.status());
+    json data = json::array();
+    for (const auto& [name, w] : snap->workers) {
+      data.push_back({{"name", name}, {"addr", w.address}, {"bound_stage", snap->StageOf(name)},
+                      {"bound_source_name", snap->SourceOf(name)}});
+    }
+    return Json({{"total", data.size()}, {"data", data}});
+  });
+
+  // --- sources ---
+  api_route("GET", "/api/v1/sources", [this](const HttpRequest& r) {
+    auto snap = ReadSnapshot(*client_);
+    if (!snap.ok()) return ApiError(snap.status());
+    json data = json::array();
+    for (const auto& [id, yaml] : snap->sources) {
+      auto j = SourceJson(*snap, id, Flag(r, "with_status"));
+      if (!j.ok()) return ApiError(j.status());
+      if (r.params.count("enable_relay") && (*j)["relay_config"]["enable_relay"] != Flag(r, "enable_relay")) continue;
+      data.push_back(*j);
+    }
+    return Json({{"total", data.size()}, {"data", data}});
+  });
+  auto put_source = [this](const HttpRequest& r, bool update) {
+    auto body = ParseBody(r);
+    if (!body.ok()) return ApiError(body.status());
+    if (!body->contains("source")) return ApiError(Status::InvalidArgument("source: required (DM's Source object)"));
+    const json& src = (*body)["source"];
+    if (update && src.is_object() && src.value("source_name", r.matches.at(0)) != r.matches.at(0)) {
+      return ApiError(Status::InvalidArgument("source.source_name " + src.value("source_name", "") +
+                                              " differs from the source in the path, " + r.matches.at(0)));
+    }
+    json named = src;
+    if (update && named.is_object() && !named.contains("source_name")) named["source_name"] = r.matches.at(0);
+    auto yaml = openapi::SourceYamlFromJson(named);
+    if (!yaml.ok()) return ApiError(yaml.status());
+    auto put = PutSource(*yaml, update, false);
+    if (!put.ok()) return ApiError(put.status(), update);
+    std::string want = body->value("worker_name", "");
+    if (!update && !want.empty() && put->worker != want) {
+      if (Status s = TransferSource(put->source, want); !s.ok()) {
+        return ApiError(s.WithContext("source " + put->source + " was created, but binding it to worker " + want +
+                                      " failed; POST /api/v1/sources/" + put->source + "/transfer to retry"));
+      }
+    }
+    auto snap = ReadSnapshot(*client_);
+    if (!snap.ok()) return ApiError(snap.status());
+    auto j = SourceJson(*snap, put->source, false);
+    if (!j.ok()) return ApiError(j.status());
+    return Json(*j, update ? 200 : 201);
+  };
+  api_route("POST", "/api/v1/sources", [put_source](const HttpRequest& r) { return put_source(r, false); });
+  api_route("PUT", R"(/api/v1/sources/([^/]+))", [put_source](const HttpRequest& r) { return put_source(r, true); });
+  api_route("GET", R"(/api/v1/sources/([^/]+))", [this](const HttpRequest& r) {
+    auto snap = ReadSnapshot(*client_);
+    if (!snap.ok()) return ApiError(snap.status());
+    auto j = SourceJson(*snap, r.matches.at(0), Flag(r, "with_status"));
+    return j.ok() ? Json(*j) : ApiError(j.status());
+  });
+  api_route("DELETE", R"(/api/v1/sources/([^/]+))", [this](const HttpRequest& r) {
+    auto w = DeleteSource(r.matches.at(0), Flag(r, "force"));
+    return w.ok() ? HttpResponse{204, ""} : ApiError(w.status());
+  });
+  api_route("GET", R"(/api/v1/sources/([^/]+)/status)", [this](const HttpRequest& r) {
+    auto snap = ReadSnapshot(*client_);
+    if (!snap.ok()) return ApiError(snap.status());
+    auto j = SourceJson(*snap, r.matches.at(0), true);
+    if (!j.ok()) return ApiError(j.status());
+    return Json({{"total", (*j)["status_list"].size()}, {"data", (*j)["status_list"]}});
+  });
+  api_route("POST", R"(/api/v1/sources/([^/]+)/(enable|disable))", [this](const HttpRequest& r) {
+    const std::string id = r.matches.at(0);
+    const bool enable = r.matches.at(1) == "enable";
+    auto snap = ReadSnapshot(*client_);
+    if (!snap.ok()) return ApiError(snap.status());
+    if (!snap->sources.count(id)) return ApiError(Status::NotFound("source " + id + " not found"));
+    auto cfg = config::ParseSourceConfig(snap->sources.at(id), "source " + id);
+    if (!cfg.ok()) return ApiError(cfg.status());
+    if (enable && snap->WorkerOf(id).empty()) {
+      return ApiError(Status::FailedPrecondition("source " + id + " is not bound to a worker; start a free worker first"));
+    }
+    if (cfg->enable == enable) return HttpResponse{200, ""};
+    // DM: enabling runs every task of the source, disabling stops them (stage Stopped).
+    std::set<std::string> tasks;
+    for (const auto& [k, yaml] : snap->subtask_config) {
+      if (k.first == id) tasks.insert(k.second);
+    }
+    StartArgs args;
+    args.only = {id};
+    for (const auto& t : tasks) {
+      auto res = OperateTask(t, enable ? "Resume" : "Stopped", args);
+      if (!res.ok()) return ApiError(res.status().WithContext("task " + t));
+    }
+    cfg->enable = enable;
+    if (cfg->server_id_generated) cfg->server_id = 0;  // still picked by the worker
+    auto put = PutSource(cfg->ToYaml(/*redact_passwords=*/false), true, true);
+    return put.ok() ? HttpResponse{200, ""} : ApiError(put.status());
+  });
+  api_route("POST", R"(/api/v1/sources/([^/]+)/transfer)", [this](const HttpRequest& r) {
+    auto body = ParseBody(r);
+    if (!body.ok()) return ApiError(body.status());
+    if (!body->contains("worker_name") || !(*body)["worker_name"].is_string()) {
+      return ApiError(Status::InvalidArgument("worker_name: required (the free worker to move the source to)"));
+    }
+    Status s = TransferSource(r.matches.at(0), (*body)["worker_name"].get<std::string>());
+    return s.ok() ? HttpResponse{200, ""} : ApiError(s);
+  });
+
+  // --- tasks ---
+  api_route("GET", "/api/v1/tasks", [this](const HttpRequest& r) {
+    auto snap = ReadSnapshot(*client_);
+    if (!snap.ok()) return ApiError(snap.status());
+    const std::set<std::string> only = ListParam(r, "source_name_list");
+    const std::string stage = r.params.count("stage") ? r.params.at("stage") : "";
+    std::set<std::string> names;
+    for (const auto& [k, yaml] : snap->subtask_config) {
+      if (only.empty() || only.count(k.first)) names.insert(k.second);
+    }
+    WorkerStatusCache statuses(*snap);
+    json data = json::array();
+    for (const auto& name : names) {
+      auto j = TaskJson(*snap, name);
+      if (!j.ok()) return ApiError(j.status());
+      if (Flag(r, "with_status") || !stage.empty()) {
+        json list = TaskStatusList(*snap, statuses, name, {});
+        bool match = stage.empty();
+        for (const auto& st : list) match = match || st.value("stage", "") == stage;
+        if (!match) continue;
+        if (Flag(r, "with_status")) (*j)["status_list"] = list;
+      }
+      data.push_back(*j);
+    }
+    return Json({{"total", data.size()}, {"data", data}});
+  });
+  api_route("POST", "/api/v1/tasks", [this](const HttpRequest& r) {
+    auto body = ParseBody(r);
+    if (!body.ok()) return ApiError(body.status());
+    if (!body->contains("task")) return ApiError(Status::InvalidArgument("task: required (DM's Task object)"));
+    auto yaml = openapi::TaskYamlFromJson((*body)["task"]);
+    if (!yaml.ok()) return ApiError(yaml.status());
+    StartArgs args;
+    args.only = SourceNameList(*body);
+    auto res = CreateTask(*yaml, args, /*run=*/false);
+    if (!res.ok()) return ApiError(res.status(), false);
+    if (!res->precheck_error.empty()) {
+      return ApiError(Status::FailedPrecondition("precheck failed; nothing was created:\n" + res->precheck_error));
+    }
+    auto cfg = config::ParseTaskConfig(*yaml, "task");
+    if (!cfg.ok()) return ApiError(cfg.status());
+    return Json({{"task", openapi::TaskToJson(*cfg)}, {"check_result", res->check_result}}, 201);
+  });
+  api_route("POST", "/api/v1/tasks/converters", [](const HttpRequest& r) {
+    auto body = ParseBody(r);
+    if (!body.ok()) return ApiError(body.status());
+    std::string yaml;
+    if (body->contains("task_config_file") && (*body)["task_config_file"].is_string()) {
+      yaml = (*body)["task_config_file"].get<std::string>();
+    } else if (body->contains("task")) {
+      auto y = openapi::TaskYamlFromJson((*body)["task"]);
+      if (!y.ok()) return ApiError(y.status());
+      yaml = *y;
+    } else {
+      return ApiError(Status::InvalidArgument("give task (DM's Task object) or task_config_file (task.yaml text)"));
+    }
+    auto cfg = config::ParseTaskConfig(yaml, "task_config_file");
+    if (!cfg.ok()) return ApiError(cfg.status());
+    // Passwords are never returned: both forms carry "******".
+    return Json({{"task", openapi::TaskToJson(*cfg)}, {"task_config_file", cfg->ToYaml(/*redact_passwords=*/true)}}, 201);
+  });
+  api_route("GET", R"(/api/v1/tasks/([^/]+))", [this](const HttpRequest& r) {
+    auto snap = ReadSnapshot(*client_);
+    if (!snap.ok()) return ApiError(snap.status());
+    auto j = TaskJson(*snap, r.matches.at(0));
+    if (!j.ok()) return ApiError(j.status());
+    if (Flag(r, "with_status")) {
+      WorkerStatusCache statuses(*snap);
+      (*j)["status_list"] = TaskStatusList(*snap, statuses, r.matches.at(0), {});
+    }
+    return Json(*j);
+  });
+  api_route("PUT", R"(/api/v1/tasks/([^/]+))", [this](const HttpRequest& r) {
+    const std::string name = r.matches.at(0);
+    auto body = ParseBody(r);
+    if (!body.ok()) return ApiError(body.status());
+    if (!body->contains("task")) return ApiError(Status::InvalidArgument("task: required (DM's Task object)"));
+    auto yaml = openapi::TaskYamlFromJson((*body)["task"]);
+    if (!yaml.ok()) return ApiError(yaml.status());
+    auto task = spec::ParseTask(*yaml);
+    if (!task.ok()) return ApiError(task.status());
+    if (task->name != name) {
+      return ApiError(Status::InvalidArgument("task.name " + task->name + " differs from the task in the path, " + name));
+    }
+    auto snap = ReadSnapshot(*client_);
+    if (!snap.ok()) return ApiError(snap.status());
+    std::set<std::string> have, want;
+    for (const auto& [k, st] : snap->subtask_config) {
+      if (k.second != name) continue;
+      have.insert(k.first);
+      auto stage = snap->stages.find(k);
+      if (stage != snap->stages.end() && stage->second.expect == ha::ExpectStage::kRunning) {
+        return ApiError(Status::FailedPrecondition("task " + name + " runs on source " + k.first +
+                                                   "; stop it (POST /api/v1/tasks/" + name + "/stop) before updating it"));
+      }
+    }
+    if (have.empty()) return ApiError(Status::NotFound("task " + name + " not found"));
+    for (const auto& inst : task->instances) want.insert(inst.source_id);
+    if (have != want) {
+      return ApiError(Status::InvalidArgument("task " + name + ": changing its sources is not supported; "
+                                              "delete the task and create it again"));
+    }
+    json report;
+    std::string error;
+    if (!Precheck(*task, snap->sources, &report, &error)) {
+      return ApiError(Status::FailedPrecondition("precheck failed; the task was not updated:\n" + error));
+    }
+    auto fence = election_->fence();
+    if (!fence) return ApiError(Status::Unavailable("leadership is changing; retry"));
+    std::vector<coord::Compare> cmps;
+    std::vector<coord::TxnOp> ops;
+    for (const auto& source : have) {
+      cmps.push_back(coord::Compare::Exists(ha::SubTaskConfigKey(source, name)));
+      ops.push_back(coord::TxnOp::Put(ha::SubTaskConfigKey(source, name), *yaml));
+    }
+    auto t = coord::FencedTxn(client_.get(), *fence, cmps, ops);
+    if (!t.ok()) return ApiError(t.status());
+    if (!t->succeeded) return ApiError(Status(Code::kAborted, "task " + name + " was changed concurrently; retry"));
+    LogInfo("task {} updated through the OpenAPI", name);
+    auto cfg = config::ParseTaskConfig(*yaml, "task");
+    if (!cfg.ok()) return ApiError(cfg.status());
+    return Json({{"task", openapi::TaskToJson(*cfg)}, {"check_result", report.dump(4)}});
+  });
+  api_route("DELETE", R"(/api/v1/tasks/([^/]+))", [this](const HttpRequest& r) {
+    const std::string name = r.matches.at(0);
+    auto snap = ReadSnapshot(*client_);
+    if (!snap.ok()) return ApiError(snap.status());
+    std::optional<spec::TaskSpec> task;
+    for (const auto& [k, yaml] : snap->subtask_config) {
+      if (k.second != name) continue;
+      auto stage = snap->stages.find(k);
+      if (!Flag(r, "force") && stage != snap->stages.end() && stage->second.expect == ha::ExpectStage::kRunning) {
+        return ApiError(Status::FailedPrecondition("task " + name + " has running subtasks; stop it first "
+                                                   "(POST /api/v1/tasks/" + name + "/stop) or delete with force=true"));
+      }
+      auto t = spec::ParseTask(yaml);
+      if (t.ok()) task = *t;
+    }
+    auto res = OperateTask(name, "Stop", StartArgs{});
+    if (!res.ok()) return ApiError(res.status());
+    if (!Flag(r, "keep_meta") && task) {
+      if (Status s = RemoveMeta(*task); !s.ok()) {
+        return ApiError(s.WithContext("task " + name + " was deleted, but removing its checkpoints failed"));
+      }
+    }
+    return HttpResponse{204, ""};
+  });
+  api_route("GET", R"(/api/v1/tasks/([^/]+)/status)", [this](const HttpRequest& r) {
+    auto snap = ReadSnapshot(*client_);
+    if (!snap.ok()) return ApiError(snap.status());
+    WorkerStatusCache statuses(*snap);
+    json list = TaskStatusList(*snap, statuses, r.matches.at(0), ListParam(r, "source_name_list"));
+    if (list.empty()) return ApiError(Status::NotFound("task " + r.matches.at(0) + " not found"));
+    return Json({{"total", list.size()}, {"data", list}});
+  });
+  api_route("POST", R"(/api/v1/tasks/([^/]+)/start)", [this](const HttpRequest& r) {
+    const std::string name = r.matches.at(0);
+    auto body = ParseBody(r);
+    if (!body.ok()) return ApiError(body.status());
+    if (!body->value("safe_mode_time_duration", "").empty()) {
+      return ApiError(Status::NotSupported("safe_mode_time_duration is not supported by this dm-master; "
+                                           "leave it out (set incr_migrate_conf.safe_mode in the task instead)"));
+    }
+    StartArgs args;
+    args.start_time = body->value("start_time", "");
+    args.remove_meta = body->value("remove_meta", false);
+    args.only = SourceNameList(*body);
+    auto snap = ReadSnapshot(*client_);
+    if (!snap.ok()) return ApiError(snap.status());
+    for (const auto& [k, yaml] : snap->subtask_config) {
+      if (k.second != name) continue;
+      if (!args.only.empty() && std::find(args.only.begin(), args.only.end(), k.first) == args.only.end()) continue;
+      auto cfg = config::ParseSourceConfig(snap->sources.count(k.first) ? snap->sources.at(k.first) : "", k.first);
+      if (cfg.ok() && !cfg->enable) {
+        return ApiError(Status::FailedPrecondition("source " + k.first + " is disabled; POST /api/v1/sources/" +
+                                                   k.first + "/enable first"));
+      }
+    }
+    auto res = OperateTask(name, "Start", args);
+    if (!res.ok()) return ApiError(res.status());
+    return HttpResponse{200, ""};
+  });
+  api_route("POST", R"(/api/v1/tasks/([^/]+)/stop)", [this](const HttpRequest& r) {
+    auto body = ParseBody(r);
+    if (!body.ok()) return ApiError(body.status());
+    if (!body->value("timeout_duration", "").empty()) {
+      return ApiError(Status::NotSupported("timeout_duration is not supported by this dm-master; leave it out "
+                                           "(the stop waits up to 30 s for the workers)"));
+    }
+    StartArgs args;
+    args.only = SourceNameList(*body);
+    auto res = OperateTask(r.matches.at(0), "Stopped", args);
+    if (!res.ok()) return ApiError(res.status());
+    return HttpResponse{200, ""};
+  });
 }
 
 }  // namespace dm::master

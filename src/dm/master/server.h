@@ -9,12 +9,14 @@
 // Thread-safety: Start/Stop from one thread; handlers are thread-safe.
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "dm/base/result.h"
 #include "dm/base/status.h"
 
 namespace dm::coord {
@@ -82,6 +84,45 @@ class MasterServer {
   api::HttpResponse HandleMembers(const api::HttpRequest& r);
   api::HttpResponse HandleOfflineMember(const api::HttpRequest& r);
   api::HttpResponse HandleConfig(const api::HttpRequest& r);
+
+  // The operations behind both the dmctl handlers (/dmctl/v1, DM's dmctl JSON) and DM's
+  // OpenAPI handlers (/api/v1, RegisterOpenApiRoutes in server.cc); leader side.
+ public:
+  struct SubtaskRef {
+    std::string source, worker;
+  };
+  struct TaskResult {
+    std::vector<SubtaskRef> sources;
+    std::string msg;             // what is still pending on the workers, or ""
+    std::string check_result;    // the precheck report (DM's JSON text)
+    std::string precheck_error;  // set when the precheck failed (nothing was written)
+  };
+  struct StartArgs {
+    std::string start_time;  // validated
+    bool remove_meta = false;
+    std::vector<std::string> only;  // source_name_list; empty = every source
+  };
+
+ private:
+  // Creates (update=false) or replaces (update=true) a source; returns its bound worker.
+  // Replacing a source that tasks use is refused unless `allow_with_tasks` (enable/disable,
+  // which only flips `enable`); other calls first check that the database can be reached.
+  Result<SubtaskRef> PutSource(const std::string& yaml, bool update, bool allow_with_tasks);
+  // Removes a source (with `force`, the subtasks on it too); returns the worker it had.
+  Result<std::string> DeleteSource(const std::string& id, bool force);
+  Status TransferSource(const std::string& id, const std::string& worker);
+  Status OfflineMember(const std::string& kind, const std::string& name);
+  // Records a new task (stage Running, or Stopped for DM's OpenAPI create) after the
+  // precheck; with `run`, waits for the workers to list it.
+  Result<TaskResult> CreateTask(const std::string& yaml, const StartArgs& args, bool run);
+  // op: Stop (removes the subtasks), Stopped (keeps them, stage Stopped), Pause, Resume,
+  // Start (Resume with `args`: start-time, remove-meta). kNotFound if the task has no
+  // subtask on the given sources.
+  Result<TaskResult> OperateTask(const std::string& name, const std::string& op,
+                                 const StartArgs& args);
+  void RegisterOpenApiRoutes(
+      const std::function<void(const std::string&, const std::string&,
+                               std::function<api::HttpResponse(const api::HttpRequest&)>)>& route);
 
   const MasterOptions options_;
   std::string advertise_;

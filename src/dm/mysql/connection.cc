@@ -2,8 +2,18 @@
 
 #include <errmsg.h>
 #include <mysql.h>
+// The TLS session of a connection (for cert-allowed-cn): Connector/C's plugin interface.
+#define HAVE_TLS 1
+typedef unsigned char uchar;  // ma_tls.h (included first by ma_pvio.h) uses it
+#include <ma_pvio.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <mutex>
 
 namespace dm::mysql {
@@ -17,6 +27,120 @@ void InitLibraryOnce() {
     // connection) must be an error we handle, not a SIGPIPE that ends the process.
     signal(SIGPIPE, SIG_IGN);
   });
+}
+// Checks that each TLS file given can be read, so a wrong path is reported as such
+// (Connector/C only says "TLS/SSL error: No such file or directory").
+Status CheckTlsFiles(const ConnectOptions& o) {
+  const std::pair<const char*, const std::string*> files[] = {
+      {"ssl-ca", &o.tls.ca}, {"ssl-cert", &o.tls.cert}, {"ssl-key", &o.tls.key}};
+  for (const auto& [what, path] : files) {
+    if (path->empty()) continue;
+    if (access(path->c_str(), R_OK) != 0) {
+      int e = errno;
+      return Status(Code::kInvalidArgument,
+                    std::string("cannot read the ") + what + " file " + *path + " for " +
+                        o.Describe() + ": " + std::strerror(e) +
+                        "; check the path in the security section (or the --" + what + " flag)",
+                    o.scope);
+    }
+  }
+  if (o.tls.cert.empty() != o.tls.key.empty()) {
+    return Status(Code::kInvalidArgument,
+                  "TLS for " + o.Describe() + ": ssl-cert and ssl-key must be given together",
+                  o.scope);
+  }
+  return Status::OK();
+}
+
+// The text after the failure, for a connect error: what to check.
+std::string ConnectHint(const ConnectOptions& o, unsigned err, const std::string& server_msg,
+                        Code* code) {
+  bool tls = o.tls.enabled();
+  if (err == 2026) {  // CR_SSL_CONNECTION_ERROR: the TLS handshake failed
+    // A handshake that fails on the certificate or on the server's TLS setup fails the
+    // same way on every retry: it is a configuration error, not an outage. Any other
+    // handshake failure (e.g. the connection dropped in the middle) stays retryable.
+    if (server_msg.find("certificate") != std::string::npos ||
+        server_msg.find("verify") != std::string::npos ||
+        server_msg.find("Validation") != std::string::npos) {
+      *code = Code::kFailedPrecondition;
+      return "; the server's TLS certificate could not be verified: check that ssl-ca (" +
+             o.tls.ca + ") is the CA that signed the certificate of " + o.host + ":" +
+             std::to_string(o.port) + ", that the certificate has not expired and that it names " +
+             o.host + " (CN or subjectAltName)";
+    }
+    if (server_msg.find("doesn't support") != std::string::npos ||
+        server_msg.find("not support") != std::string::npos) {
+      *code = Code::kFailedPrecondition;
+      return "; TLS is configured (security / --ssl-ca) but " + o.host + ":" +
+             std::to_string(o.port) +
+             " has no TLS: enable TLS on the server (ssl_cert, ssl_key) or remove the "
+             "security settings";
+    }
+    return "; the TLS handshake failed: check ssl-ca, ssl-cert and ssl-key and the server's "
+           "TLS settings";
+  }
+  if (ClassifyMysqlErrno(err) == Code::kUnavailable) {
+    return "; check that the server is running and host/port are right";
+  }
+  if (err == 1045) {
+    if (!tls) {
+      return "; check the user and password, and whether the account or the server requires "
+             "TLS (REQUIRE SSL/X509 in SHOW GRANTS, require_secure_transport): then add a "
+             "security section with ssl-ca (and ssl-cert/ssl-key for X509) to the source or "
+             "task config (dm-binlog: --ssl-ca)";
+    }
+    if (o.tls.cert.empty()) {
+      return "; check the user and password, and whether the account requires a client "
+             "certificate (REQUIRE X509/SUBJECT/ISSUER): then also set ssl-cert and ssl-key";
+    }
+    return "; check the user and password, and that the client certificate (ssl-cert) "
+           "matches what the account requires (REQUIRE X509/SUBJECT/ISSUER)";
+  }
+  return "";
+}
+// cert-allowed-cn: the CN of the server's certificate on this connection must be listed.
+Status CheckPeerCommonName(MYSQL* m, const ConnectOptions& o) {
+  const auto& allowed = o.tls.allowed_cn;
+  const char* lib = nullptr;
+  mariadb_get_infov(m, MARIADB_TLS_LIBRARY, &lib);
+  SSL* ssl = nullptr;
+  if (m->net.pvio != nullptr && m->net.pvio->ctls != nullptr) {
+    ssl = static_cast<SSL*>(m->net.pvio->ctls->ssl);
+  }
+  if (ssl == nullptr) {
+    return Status(Code::kFailedPrecondition,
+                  "cert-allowed-cn is set for " + o.Describe() +
+                      " but the connection does not use TLS; set ssl-ca in the security section",
+                  o.scope);
+  }
+  if (lib == nullptr || std::string_view(lib).substr(0, 7) != "OpenSSL") {
+    return Status(Code::kFailedPrecondition,
+                  "cert-allowed-cn cannot be checked for " + o.Describe() +
+                      ": the MariaDB client library uses " +
+                      std::string(lib == nullptr ? "an unknown TLS library" : lib) +
+                      ", not OpenSSL; remove cert-allowed-cn or use a client built with OpenSSL",
+                  o.scope);
+  }
+  X509* cert = SSL_get1_peer_certificate(ssl);
+  std::string cn;
+  if (cert != nullptr) {
+    char buf[256] = {};
+    int n = X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, buf,
+                                      sizeof(buf));
+    if (n > 0) cn.assign(buf, static_cast<size_t>(n));
+    X509_free(cert);
+  }
+  for (const auto& a : allowed) {
+    if (a == cn) return Status::OK();
+  }
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  return Status(Code::kFailedPrecondition,
+                "the TLS certificate of " + o.host + ":" + std::to_string(o.port) +
+                    " has Common Name '" + cn + "', which is not in cert-allowed-cn [" + list +
+                    "]; check that this is the intended server or add its CN to cert-allowed-cn",
+                o.scope);
 }
 }  // namespace
 
@@ -82,7 +206,17 @@ Result<std::unique_ptr<Connection>> Connection::Connect(const ConnectOptions& o)
     mysql_optionsv(m, MYSQL_OPT_WRITE_TIMEOUT, &t);
   }
   mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-  if (!o.tls.ca.empty() || !o.tls.cert.empty()) {
+  if (o.unix_socket.empty()) {
+    // Connector/C takes host "localhost" to mean its default Unix socket; DM (and a TLS
+    // server name check) mean TCP to that host.
+    unsigned proto = MYSQL_PROTOCOL_TCP;
+    mysql_optionsv(m, MYSQL_OPT_PROTOCOL, &proto);
+  }
+  if (o.tls.enabled()) {
+    if (Status s = CheckTlsFiles(o); !s.ok()) {
+      mysql_close(m);
+      return s;
+    }
     mysql_ssl_set(m, o.tls.key.empty() ? nullptr : o.tls.key.c_str(),
                   o.tls.cert.empty() ? nullptr : o.tls.cert.c_str(),
                   o.tls.ca.empty() ? nullptr : o.tls.ca.c_str(), nullptr, nullptr);
@@ -94,15 +228,18 @@ Result<std::unique_ptr<Connection>> Connection::Connect(const ConnectOptions& o)
   if (mysql_real_connect(m, o.host.c_str(), o.user.c_str(), o.password.c_str(), db, o.port,
                          socket, CLIENT_MULTI_STATEMENTS) == nullptr) {
     unsigned err = mysql_errno(m);
-    std::string msg = "cannot connect to " + o.Describe() + ": " + mysql_error(m);
+    std::string server_msg = mysql_error(m);
+    std::string msg = "cannot connect to " + o.Describe() + ": " + server_msg;
     Code code = ClassifyMysqlErrno(err);
-    if (code == Code::kUnavailable) {
-      msg += "; check that the server is running and host/port are right";
-    } else if (err == 1045) {
-      msg += "; check the user and password";
-    }
+    msg += ConnectHint(o, err, server_msg, &code);
     mysql_close(m);
     return Status(code, std::move(msg), o.scope, err);
+  }
+  if (!o.tls.allowed_cn.empty()) {
+    if (Status s = CheckPeerCommonName(m, o); !s.ok()) {
+      mysql_close(m);
+      return s;
+    }
   }
   return std::unique_ptr<Connection>(new Connection(m, o));
 }

@@ -24,10 +24,17 @@ struct st_mysql;  // MYSQL from <mysql.h>; kept out of this header
 
 namespace dm::mysql {
 
+// TLS to the server (DM's `security` section). With `ca`, the server's certificate must
+// chain to it and name the host connected to (CN or subjectAltName); without `ca` but with
+// `cert`, the connection is encrypted but the server is not verified.
 struct TlsOptions {
   std::string ca;    // path to CA certificate; empty = no TLS unless `cert` is set
-  std::string cert;  // client certificate
-  std::string key;   // client private key
+  std::string cert;  // client certificate (path); needs `key`
+  std::string key;   // client private key (path)
+  // cert-allowed-cn: if not empty, the Common Name of the server's certificate must be
+  // one of these (checked after the handshake; needs TLS).
+  std::vector<std::string> allowed_cn;
+  bool enabled() const { return !ca.empty() || !cert.empty() || !key.empty(); }
 };
 
 struct ConnectOptions {

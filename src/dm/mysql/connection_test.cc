@@ -33,5 +33,26 @@ TEST(ConnectTest, UnreachableServerIsUnavailableAndNamesTarget) {
   EXPECT_EQ(msg.find("secret-password"), std::string::npos) << msg;
 }
 
+TEST(ConnectTest, UnreadableTlsFileIsNamed) {
+  ConnectOptions o;
+  o.port = 1;
+  o.tls.ca = "/nonexistent/dm-ca.pem";
+  auto r = Connection::Connect(o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+  std::string msg = r.status().ToString();
+  EXPECT_NE(msg.find("ssl-ca file /nonexistent/dm-ca.pem"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("127.0.0.1:1"), std::string::npos) << msg;
+
+  ConnectOptions k;
+  k.port = 1;
+  k.tls.key = "/dev/null";  // a key without a certificate
+  auto rk = Connection::Connect(k);
+  ASSERT_FALSE(rk.ok());
+  EXPECT_NE(rk.status().ToString().find("ssl-cert and ssl-key must be given together"),
+            std::string::npos)
+      << rk.status().ToString();
+}
+
 }  // namespace
 }  // namespace dm::mysql

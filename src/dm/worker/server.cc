@@ -11,6 +11,7 @@
 #include "dm/config/source_config.h"
 #include "dm/coord/etcd_client.h"
 #include "dm/coord/session.h"
+#include "dm/coord/watcher.h"
 #include "dm/dump/dump.h"
 #include "dm/load/load.h"
 #include "dm/sync/sync.h"
@@ -138,7 +139,7 @@ Status WorkerServer::Register() {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(options_.register_timeout_s);
   while (std::chrono::steady_clock::now() < deadline) {
     for (const auto& m : options_.join) {
-      auto r = api::HttpCall(m, "POST", "/api/v1/cluster/workers", body.dump(), 5000);
+      auto r = api::HttpCall(m, "POST", "/internal/v1/cluster/workers", body.dump(), 5000);
       if (!r.ok()) {
         last = r.status();
         continue;
@@ -160,7 +161,7 @@ Status WorkerServer::Register() {
 Status WorkerServer::ConnectEtcd() {
   Status last = Status::Unavailable("no master address given in --join");
   for (const auto& m : options_.join) {
-    auto r = api::HttpCall(m, "GET", "/api/v1/cluster/etcd", "", 5000);
+    auto r = api::HttpCall(m, "GET", "/internal/v1/cluster/etcd", "", 5000);
     if (!r.ok() || r->status != 200) {
       last = r.ok() ? Status::Unavailable("master " + m + " answered " + r->body) : r.status();
       continue;
@@ -301,6 +302,7 @@ void WorkerServer::Stop() {
   if (loop_.joinable()) loop_.request_stop();
   reconciler_.Shutdown();
   if (loop_.joinable()) loop_.join();
+  watch_.reset();  // before the client whose channels it shares
   if (http_) http_->Stop();
   if (session_) (void)session_->Close();  // the keepalive key goes with the lease
   session_.reset();
@@ -341,8 +343,30 @@ Status WorkerServer::ReconcileOnce() {
   return reconciler_.Apply(d);
 }
 
+void WorkerServer::EnsureWatch() {
+  if (watch_ && !watch_ended_.load()) return;
+  watch_.reset();
+  watch_ended_ = false;
+  coord::WatchOptions o;
+  o.key = "/dm-master/";  // bound source, source and subtask configs, stages: all rarely written
+  o.prefix = true;
+  o.on_batch = [this](coord::WatchBatch b) {
+    if (!b.status.ok()) watch_ended_ = true;
+    wake_ = true;
+  };
+  auto w = client_->Watch(std::move(o));
+  if (!w.ok()) {
+    LogWarn("dm-worker {}: cannot watch etcd ({}); polling every {} ms", options_.name,
+            w.status().ToString(), options_.reconcile_interval_ms);
+    return;
+  }
+  watch_ = std::move(w).value();
+}
+
 void WorkerServer::Loop(std::stop_token stop) {
   while (!stop.stop_requested()) {
+    wake_ = false;
+    if (session_ && session_->Alive()) EnsureWatch();  // before reading: no change is missed
     if (!session_ || !session_->Alive()) {
       reconciler_.StopAll();
       session_.reset();
@@ -355,8 +379,10 @@ void WorkerServer::Loop(std::stop_token stop) {
     } else if (Status s = ReconcileOnce(); !s.ok()) {
       LogWarn("dm-worker {}: reconcile: {}", options_.name, s.ToString());
     }
-    for (int i = 0; i < options_.reconcile_interval_ms / 50 && !stop.stop_requested(); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    // A change in etcd wakes the loop at once; without one it re-reads the desired state
+    // every reconcile interval anyway (auto-resume backoffs, a broken watch).
+    for (int i = 0; i < options_.reconcile_interval_ms / 20 && !stop.stop_requested() && !wake_; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }
 }

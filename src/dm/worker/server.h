@@ -7,6 +7,7 @@
 //
 // Threads (owned, joined by Stop()): the HTTP server's, the reconcile loop.
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -19,6 +20,7 @@
 namespace dm::coord {
 class EtcdClient;
 class Session;
+class Watcher;
 }  // namespace dm::coord
 namespace dm::api {
 class HttpServer;
@@ -58,6 +60,7 @@ class WorkerServer {
   Status ConnectEtcd();
   Status StartSession();
   void Loop(std::stop_token stop);
+  void EnsureWatch();  // loop thread: (re)creates the etcd watch that wakes the loop
   Status ReconcileOnce();
   AutoResume AutoResumeOf(const std::string& source_yaml);  // cached by config text
   // Operator commands on a subtask's sync unit (dmctl binlog / binlog-schema, forwarded
@@ -70,6 +73,9 @@ class WorkerServer {
   std::unique_ptr<api::HttpServer> http_;
   std::unique_ptr<coord::EtcdClient> client_;
   std::unique_ptr<coord::Session> session_;  // touched by the loop thread only after Start
+  std::unique_ptr<coord::Watcher> watch_;    // loop thread only (and Stop after the join)
+  std::atomic<bool> watch_ended_{false};     // set by the watch thread
+  std::atomic<bool> wake_{false};            // an etcd change since the loop last read
   Reconciler reconciler_;
   std::string auto_resume_yaml_;  // loop thread only
   AutoResume auto_resume_;

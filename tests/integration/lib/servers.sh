@@ -7,6 +7,8 @@
 #   mysql_exec up1 "select @@server_id"
 #   start_etcd meta
 #   etcdctl_exec meta put k v
+#   start_mariadb_tls db1             # TLS on (throwaway CA and certs, make_tls_certs)
+#   create_tls_users db1              # tls_ssl (REQUIRE SSL), tls_x509 (REQUIRE X509)
 #
 # Every server lives in its own directory $DM_RUN_DIR/NAME, where DM_RUN_DIR is a fresh
 # `mktemp -d` under $DM_TEST_TMP (default /tmp) made on first use; it listens on a free
@@ -303,6 +305,87 @@ _dm_wait_mariadb() {
   _dm_log "start_mariadb $name: mariadbd (pid $pid) did not accept root@127.0.0.1:$port within ${timeout}s; see $dir/error.log:"
   tail -n 30 "$dir/error.log" >&2 2>/dev/null || true
   return 1
+}
+
+# make_tls_certs DIR [CN_PREFIX]: a throwaway PKI for TLS tests, made with the openssl CLI:
+#   DIR/ca.pem ca-key.pem            a CA
+#   DIR/server.pem server-key.pem    server certificate signed by it, CN=<prefix>-server,
+#                                    SAN DNS:localhost, IP:127.0.0.1
+#   DIR/client.pem client-key.pem    client certificate signed by it, CN=<prefix>-client
+#   DIR/other-ca.pem                 an unrelated CA (for "wrong CA" tests)
+#   DIR/other-server.pem other-server-key.pem  server cert for 127.0.0.1 signed by other-ca
+#   DIR/wrongname-server.pem wrongname-server-key.pem  signed by ca, but only for the
+#                                    name not-this-host.invalid (hostname check tests)
+# Keys are 2048-bit RSA, mode 0600. Exports TLS_DIR=DIR.
+make_tls_certs() {
+  local dir=${1:?make_tls_certs DIR [CN_PREFIX]} cn=${2:-dm-test} log
+  mkdir -p "$dir"
+  log=$dir/openssl.log
+  : >"$log"
+  _dm_openssl() { openssl "$@" >>"$log" 2>&1 || { _dm_log "make_tls_certs: openssl $1 failed; see $log:"; tail -n 10 "$log" >&2; return 1; }; }
+  local ext=$dir/server.ext
+  printf '%s\n' 'basicConstraints=CA:FALSE' 'keyUsage=digitalSignature,keyEncipherment' \
+    'extendedKeyUsage=serverAuth' 'subjectAltName=DNS:localhost,IP:127.0.0.1' >"$ext"
+  printf '%s\n' 'basicConstraints=CA:FALSE' 'keyUsage=digitalSignature,keyEncipherment' \
+    'extendedKeyUsage=clientAuth' >"$dir/client.ext"
+  local ca
+  for ca in ca other-ca; do
+    _dm_openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$cn-$ca" \
+      -keyout "$dir/$ca-key.pem" -out "$dir/$ca.pem" || return 1
+  done
+  # name ca cert-cn extfile
+  _dm_tls_leaf() {
+    _dm_openssl req -newkey rsa:2048 -nodes -subj "/CN=$3" -keyout "$dir/$1-key.pem" \
+      -out "$dir/$1.csr" || return 1
+    _dm_openssl x509 -req -in "$dir/$1.csr" -CA "$dir/$2.pem" -CAkey "$dir/$2-key.pem" \
+      -CAcreateserial -days 2 -extfile "$4" -out "$dir/$1.pem" || return 1
+    rm -f "$dir/$1.csr"
+  }
+  _dm_tls_leaf server ca "$cn-server" "$ext" || return 1
+  _dm_tls_leaf client ca "$cn-client" "$dir/client.ext" || return 1
+  _dm_tls_leaf other-server other-ca "$cn-server" "$ext" || return 1
+  printf '%s\n' 'basicConstraints=CA:FALSE' 'extendedKeyUsage=serverAuth' \
+    'subjectAltName=DNS:not-this-host.invalid' >"$dir/wrongname.ext"
+  _dm_tls_leaf wrongname-server ca not-this-host.invalid "$dir/wrongname.ext" || return 1
+  chmod 600 "$dir"/*-key.pem
+  TLS_DIR=$dir
+  export TLS_DIR
+}
+
+# start_mariadb_tls NAME [extra mariadbd args...]: start_mariadb with TLS on, using the
+# certificates of make_tls_certs (made in $DM_RUN_DIR/tls on first use). The server also
+# accepts plain connections; accounts choose with REQUIRE SSL / REQUIRE X509
+# (create_tls_users). Exports what start_mariadb does plus NAME_SSL_CA NAME_SSL_CERT
+# NAME_SSL_KEY (the client's CA/cert/key to use against it).
+start_mariadb_tls() {
+  local name=${1:?start_mariadb_tls NAME [args...]} var
+  shift
+  _dm_tmp_init
+  [[ -f "${TLS_DIR:-}/ca.pem" ]] || make_tls_certs "$DM_RUN_DIR/tls" || return 1
+  start_mariadb "$name" --ssl-ca="$TLS_DIR/ca.pem" --ssl-cert="$TLS_DIR/server.pem" \
+    --ssl-key="$TLS_DIR/server-key.pem" "$@" || return 1
+  var=$(_dm_var "$name")
+  printf -v "${var}_SSL_CA" '%s' "$TLS_DIR/ca.pem"
+  printf -v "${var}_SSL_CERT" '%s' "$TLS_DIR/client.pem"
+  printf -v "${var}_SSL_KEY" '%s' "$TLS_DIR/client-key.pem"
+  export "${var}_SSL_CA" "${var}_SSL_CERT" "${var}_SSL_KEY"
+  if [[ "$(mysql_exec "$name" "SELECT @@have_ssl")" != YES ]]; then
+    _dm_log "start_mariadb_tls $name: the server did not enable TLS; see ${DM_RUN_DIR}/$name/error.log"
+    return 1
+  fi
+}
+
+# create_tls_users NAME [PASSWORD]: on that server, creates 'tls_ssl'@'%' (REQUIRE SSL)
+# and 'tls_x509'@'%' (REQUIRE X509: a client certificate signed by the server's CA),
+# both with every privilege and PASSWORD (default "tls-pass").
+create_tls_users() {
+  local name=${1:?create_tls_users NAME [PASSWORD]} pw=${2:-tls-pass} u
+  pw=${pw//\\/\\\\}
+  pw=${pw//\'/\\\'}
+  for u in "tls_ssl:SSL" "tls_x509:X509"; do
+    mysql_exec "$name" "CREATE USER '${u%%:*}'@'%' IDENTIFIED BY '$pw' REQUIRE ${u##*:};
+      GRANT ALL PRIVILEGES ON *.* TO '${u%%:*}'@'%' WITH GRANT OPTION" || return 1
+  done
 }
 
 # stop_server NAME [TIMEOUT_S]: stops one server (SIGTERM, then SIGKILL after TIMEOUT_S).
