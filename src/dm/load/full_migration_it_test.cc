@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -58,6 +59,7 @@ struct TaskOptions {
   std::string on_duplicate = "replace";
   std::string routes;  // YAML of `routes:` body, and route-rules added when non-empty
   bool clean = true;
+  std::string extra_top;  // more top-level task.yaml lines
 };
 
 std::string TaskYaml(const MariaDbServer& down, const TaskOptions& o) {
@@ -73,6 +75,7 @@ std::string TaskYaml(const MariaDbServer& down, const TaskOptions& o) {
                   "loaders:\n  ld:\n    pool-size: " + std::to_string(o.pool_size) + "\n    dir: \"" + o.dir +
                   "\"\n    on-duplicate-logical: " + o.on_duplicate + "\n";
   if (!o.routes.empty()) y += "routes:\n" + o.routes;
+  y += o.extra_top;
   y += "mysql-instances:\n  - source-id: \"src-1\"\n    block-allow-list: \"bw\"\n"
        "    mydumper-config-name: \"md\"\n    loader-config-name: \"ld\"\n";
   if (!o.routes.empty()) y += "    route-rules: [\"r1\", \"r2\"]\n";
@@ -347,6 +350,68 @@ TEST_F(FullMigrationTest, LoadsMydumperOutput) {
   ExpectSameData(*up_, *down_, {"corpus"}, &tables);
   // task-mode load never deletes the user's files.
   EXPECT_TRUE(std::filesystem::exists(dir_ + ".myd/corpus.ints-schema.sql"));
+}
+
+// collation_compatible: strict in the load unit: schema files as MySQL writes them (default
+// collations left out) loaded into a downstream whose collation_server differs end with
+// the upstream's collations.
+TEST_F(FullMigrationTest, StrictCollationsFromSchemaFilesWithoutCollate) {
+  auto uc = up_->Connect();
+  ASSERT_TRUE(uc.ok());
+  ASSERT_TRUE((*uc)->Execute("CREATE DATABASE IF NOT EXISTS colldb; "
+                             "CREATE TABLE IF NOT EXISTS colldb.t (id INT PRIMARY KEY, a VARCHAR(5), "
+                             "b VARCHAR(5) CHARACTER SET latin1) DEFAULT CHARSET=utf8mb4; "
+                             "REPLACE INTO colldb.t VALUES (1, 'x', 'y')").ok());
+  testing::MariaDbOptions mo;
+  mo.name = "full-down-coll";
+  mo.extra_args = {"--character-set-server=latin1", "--collation-server=latin1_general_ci"};
+  auto down = MariaDbServer::Start(mo);
+  ASSERT_TRUE(down.ok()) << down.status().ToString();
+  TaskOptions o;
+  o.dir = dir_;
+  o.name = "coll";
+  o.dbs = {"colldb"};
+  o.clean = false;
+  o.mode = "dump";
+  DM_ASSERT_OK(RunDump(Context(*up_, **down, o)));
+  // Strip every collation and the database charset, as MySQL 5.7's SHOW CREATE would leave
+  // defaults out: only the charsets remain.
+  const std::string dump_dir = dir_ + ".coll";
+  int stripped = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dump_dir)) {
+    const std::string name = e.path().filename().string();
+    if (name.find("schema") == std::string::npos) continue;
+    std::string text = ReadText(e.path().string());
+    std::string out = std::regex_replace(text, std::regex(" COLLATE[= ][A-Za-z0-9_]+"), "");
+    if (name.find("schema-create") != std::string::npos) {
+      out = std::regex_replace(out, std::regex("/\\*!40100 DEFAULT CHARACTER SET [A-Za-z0-9_]+ *\\*/"), "");
+    }
+    if (out != text) ++stripped;
+    std::ofstream(e.path()) << out;
+  }
+  ASSERT_EQ(stripped, 2);
+  o.mode = "load";
+  o.extra_top = "collation_compatible: strict\n";
+  DM_ASSERT_OK(RunLoad(Context(*up_, **down, o)));
+  auto collations = [](mysql::Connection& c) {
+    std::vector<std::string> out;
+    for (const char* sql :
+         {"SELECT DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'colldb'",
+          "SELECT TABLE_COLLATION FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'colldb'",
+          "SELECT CONCAT(COLUMN_NAME, ':', IFNULL(COLLATION_NAME, '-')) FROM information_schema.COLUMNS "
+          "WHERE TABLE_SCHEMA = 'colldb' ORDER BY ORDINAL_POSITION"}) {
+      auto r = c.Query(sql);
+      if (!r.ok()) return std::vector<std::string>{r.status().ToString()};
+      for (auto& row : r->rows) out.push_back(row[0].value_or("NULL"));
+    }
+    return out;
+  };
+  auto dc = (*down)->Connect();
+  ASSERT_TRUE(dc.ok());
+  std::vector<std::string> want = collations(**uc);
+  ASSERT_EQ(want.size(), 5u);
+  EXPECT_EQ(collations(**dc), want);
+  EXPECT_NE(want[0], "latin1_general_ci");  // the downstream's default would differ
 }
 
 TEST_F(FullMigrationTest, RoutesMergeShardsWithExtractedColumns) {

@@ -22,6 +22,8 @@
 
 #include "dm/base/log.h"
 #include "dm/base/text.h"
+#include "dm/ddl/collation.h"
+#include "dm/ddl/parser.h"
 #include "dm/dump/dump.h"
 #include "dm/dump/dump_identity.h"
 #include "dm/dump/layout.h"
@@ -32,6 +34,7 @@
 #include "dm/load/sql_reader.h"
 #include "dm/mysql/connection.h"
 #include "dm/rules/rules.h"
+#include "dm/upstream/upstream_info.h"
 
 namespace dm::load {
 
@@ -142,6 +145,7 @@ class LoadUnit final : public unit::Unit {
 
   Status Process(std::stop_token stop) override {
     finished_.store(false);
+    if (ctx_->task_config.collation_compatible == "strict" && !strict_) DM_RETURN_IF_ERROR(ReadStrictCollations());
     DM_ASSIGN_OR_RETURN(auto control, Connect(false));
     DM_RETURN_IF_ERROR(cp_.EnsureTable(*control));
     DM_RETURN_IF_ERROR(WaitForPredecessors(*control));
@@ -517,6 +521,28 @@ class LoadUnit final : public unit::Unit {
     return targets_.emplace(key, std::move(t)).first->second;
   }
 
+  // collation_compatible: strict (ddl/collation.h): the upstream's default collation of
+  // each charset and its collation_server, for CREATE statements that leave them implicit
+  // (MySQL's SHOW CREATE omits default collations; MariaDB's always names them).
+  Status ReadStrictCollations() {
+    mysql::ConnectOptions o = ctx_->from;
+    o.scope = Scope::kUpstream;
+    auto conn = Connection::Connect(o);
+    Status st = conn.status();
+    if (conn.ok()) {
+      auto coll = upstream::ReadCollations(**conn);
+      auto server = (*conn)->QueryValue("SELECT @@collation_server");
+      if (coll.ok() && server.ok()) {
+        strict_.emplace();
+        strict_->by_charset = std::move(coll->default_by_charset);
+        strict_->server_collation = server->value_or("");
+        return Status::OK();
+      }
+      st = coll.ok() ? server.status() : coll.status();
+    }
+    return st.WithContext("load: collation_compatible: strict needs the upstream's collations");
+  }
+
   Status RunSchemaFile(Connection& c, const std::string& file,
                        const std::function<Status(const CreateStatement&)>& on_create) {
     DM_RETURN_IF_ERROR(c.Execute("SET NAMES utf8mb4"));
@@ -528,7 +554,15 @@ class LoadUnit final : public unit::Unit {
         DM_RETURN_IF_ERROR(c.Execute(s));
         continue;
       }
-      auto cs = ParseCreateStatement(s);
+      std::string text = s;
+      if (strict_) {
+        auto parsed = ddl::Parse(s);
+        if (parsed.ok()) {
+          auto changes = ddl::MakeCollationsExplicit(*parsed, *strict_);
+          if (changes.changed()) text = parsed->text;
+        }
+      }
+      auto cs = ParseCreateStatement(text);
       if (!cs.ok()) {
         LogWarn("load: skipping a statement of {} that is not CREATE DATABASE/TABLE: {}", path, s.substr(0, 80));
         continue;
@@ -921,6 +955,7 @@ class LoadUnit final : public unit::Unit {
   std::string verb_ = "REPLACE INTO ";
   std::string sql_mode_;
   rules::RuleSet rules_;
+  std::optional<ddl::CollationDefaults> strict_;  // collation_compatible: strict
   uint64_t max_statement_ = 4 << 20;
   uint64_t batch_bytes_ = kMaxBatchBytes;
 
