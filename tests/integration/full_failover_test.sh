@@ -23,17 +23,6 @@ source "$ROOT/tests/integration/lib/checksum.sh"
 same_data() { dm_compare_checksums "127.0.0.1:$UP_PORT" "127.0.0.1:$DOWN_PORT" "$@" 2>/dev/null; }
 show_diff() { dm_compare_checksums "127.0.0.1:$UP_PORT" "127.0.0.1:$DOWN_PORT" "$@" || true; }
 
-# status TASK PYTHON-EXPR over the first subtask status `s`.
-status() {
-  local out
-  out=$(dmctl query-status "$1" 2>/dev/null) || return 1
-  python3 -c '
-import json, sys
-j = json.loads(sys.argv[1])
-s = j["sources"][0]["subTaskStatus"][0]
-print(eval(sys.argv[2]))' "$out" "$2"
-}
-unit_is() { [[ "$(status "$1" 's["unit"] + "/" + s["stage"]')" == "$2" ]]; }
 bound_worker() { json_get "$(dmctl operate-source show)" 'j["sources"][0]["worker"]'; }
 down_count() { mysql_exec down "SELECT COUNT(*) FROM $1" 2>/dev/null || echo 0; }
 # The dump id recorded in a dump directory's metadata.

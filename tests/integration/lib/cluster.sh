@@ -115,3 +115,16 @@ wait_for() {
 
 # json_get JSON PYTHON-EXPR: evaluates EXPR with j = the parsed JSON.
 json_get() { python3 -c "import json,sys; j=json.loads(sys.argv[1]); print($2)" "$1"; }
+
+# status TASK PYTHON-EXPR: EXPR over `s`, the first subtask status of TASK in query-status.
+status() {
+  local out
+  out=$(dmctl query-status "$1" 2>/dev/null) || return 1
+  python3 -c '
+import json, sys
+j = json.loads(sys.argv[1])
+s = j["sources"][0]["subTaskStatus"][0]
+print(eval(sys.argv[2]))' "$out" "$2"
+}
+# unit_is TASK UNIT/STAGE: e.g. unit_is t1 Sync/Running
+unit_is() { [[ "$(status "$1" 's["unit"] + "/" + s["stage"]')" == "$2" ]]; }
