@@ -30,7 +30,13 @@ class TrxBoundaryTracker {
   const std::optional<gtid::MariaGtid>& committed_maria_gtid() const { return maria_done_; }
   const std::optional<gtid::MysqlGtid>& committed_mysql_gtid() const { return mysql_done_; }
 
-  void Reset() { *this = TrxBoundaryTracker(); }
+  void Reset() {  // member by member: assigning a temporary trips GCC's maybe-uninitialized
+    in_trx_ = gtid_pending_ = standalone_ = committed_ = false;
+    maria_pending_.reset();
+    maria_done_.reset();
+    mysql_pending_.reset();
+    mysql_done_.reset();
+  }
 
  private:
   void Commit();
