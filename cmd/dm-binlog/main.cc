@@ -2,24 +2,20 @@
 // Wiring only: decoding lives in dm/binlog, streaming in dm/upstream.
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <array>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <map>
 #include <string>
 #include <vector>
 
 #include "dm/base/log.h"
-#include "dm/binlog/decoder.h"
-#include "dm/binlog/event_json.h"
-#include "dm/binlog/file_splitter.h"
-#include "dm/binlog/row_reader.h"
-#include "dm/binlog/trx_boundary.h"
+#include "dm/binlog/json_dump.h"
 #include "dm/upstream/binlog_stream.h"
 
 namespace {
@@ -54,125 +50,20 @@ rows per table, bytes, seconds and throughput (every row is still fully decoded)
 Exit status: 0 on success, 1 on a decoding or connection error (message on stderr).
 )";
 
-struct Summary {
-  uint64_t events = 0, bytes = 0, rows = 0, transactions = 0;
-  std::array<uint64_t, 256> by_type{};  // indexed by event type code
-  std::map<std::string, std::array<uint64_t, 3>> by_table;  // "db.table" -> insert/update/delete
-};
+// Runs a read(2)-like call, retrying on EINTR; *got = bytes read (0 at the end).
+template <typename Call>
+Status RetryRead(const char* what, size_t* got, Call&& call) {
+  ssize_t r;
+  do {
+    r = call();
+  } while (r < 0 && errno == EINTR);
+  if (r < 0) return Status::IOError(std::string(what) + " failed: " + strerror(errno));
+  *got = static_cast<size_t>(r);
+  return Status::OK();
+}
 
-class Printer {
- public:
-  // Output is written in calls of at least this many bytes.
-  static constexpr size_t kFlushBytes = size_t{1} << 20;
-
-  Printer(bool summary) : summary_(summary) {}
-  ~Printer() { Flush(); }
-
-  Status Handle(const Event& e, uint64_t pos, std::string_view file) {
-    const EventHeader& h = e.header;
-    if (auto* g = e.As<MariaGtidEvent>()) gtid_ = g->gtid.ToString();
-    if (auto* g = e.As<MysqlGtidEvent>()) gtid_ = g->anonymous ? "" : g->ToString();
-    trx_.Feed(e);
-    if (summary_) {
-      ++s_.events;
-      s_.bytes += h.event_size;
-      ++s_.by_type[static_cast<uint8_t>(h.type)];
-      if (auto* r = e.As<RowsEvent>(); r && r->table) {
-        RowReader reader(*r);
-        uint64_t n = 0;
-        while (reader.Next(&a_, &b_)) ++n;
-        DM_RETURN_IF_ERROR(reader.status());
-        // Rows events of one statement share their TableMap: look the counters up once.
-        if (r->table != last_table_) {
-          last_table_ = r->table;
-          last_counts_ = &s_.by_table[r->table->schema + "." + r->table->table];
-        }
-        (*last_counts_)[static_cast<int>(r->kind)] += n;
-        s_.rows += n;
-      }
-    } else {
-      DM_RETURN_IF_ERROR(writer_.Append(e, pos, file, gtid_));
-      if (writer_.buffer().size() >= kFlushBytes) Flush();
-    }
-    if (trx_.committed()) {
-      ++s_.transactions;
-      gtid_.clear();
-    }
-    return Status::OK();
-  }
-
-  // Writes the pending lines in one call (the JSON writer's buffer, then out_).
-  void Flush() {
-    JsonBuffer& lines = writer_.buffer();
-    if (!lines.empty()) {
-      fwrite(lines.view().data(), 1, lines.size(), stdout);
-      lines.clear();
-    }
-    if (!out_.empty()) {
-      fwrite(out_.data(), 1, out_.size(), stdout);
-      out_.clear();
-    }
-    fflush(stdout);
-  }
-
-  void PrintSummary(double seconds) {
-    if (!summary_) return;
-    std::string o = "{\"events\":" + std::to_string(s_.events) +
-                    ",\"bytes\":" + std::to_string(s_.bytes) + ",\"rows\":" +
-                    std::to_string(s_.rows) + ",\"transactions\":" +
-                    std::to_string(s_.transactions) + ",\"seconds\":" + std::to_string(seconds);
-    if (seconds > 0) {
-      o += ",\"mb_per_s\":" + std::to_string(s_.bytes / seconds / 1e6) +
-           ",\"rows_per_s\":" + std::to_string(s_.rows / seconds);
-    }
-    o += ",\"event_types\":{";
-    bool first = true;
-    std::map<std::string, uint64_t> types;  // by name, for a stable output order
-    for (size_t t = 0; t < s_.by_type.size(); ++t) {
-      if (s_.by_type[t]) types[std::string(EventTypeName(static_cast<EventType>(t)))] += s_.by_type[t];
-    }
-    for (auto& [k, v] : types) {
-      if (!first) o += ",";
-      first = false;
-      AppendJsonString(k, &o);
-      o += ":" + std::to_string(v);
-    }
-    o += "},\"tables\":{";
-    first = true;
-    for (auto& [t, kinds] : s_.by_table) {
-      static constexpr const char* kKinds[] = {"insert", "update", "delete"};
-      if (!first) o += ",";
-      first = false;
-      AppendJsonString(t, &o);
-      o += ":{";
-      bool f2 = true;
-      for (int k = 0; k < 3; ++k) {
-        if (!kinds[k]) continue;
-        if (!f2) o += ",";
-        f2 = false;
-        o += "\"" + std::string(kKinds[k]) + "\":" + std::to_string(kinds[k]);
-      }
-      o += "}";
-    }
-    o += "}}\n";
-    out_ += o;
-    Flush();
-  }
-
- private:
-  bool summary_;
-  std::string out_;
-  std::string gtid_;
-  EventJsonWriter writer_;
-  TrxBoundaryTracker trx_;
-  Summary s_;
-  std::shared_ptr<const TableMap> last_table_;
-  std::array<uint64_t, 3>* last_counts_ = nullptr;
-  std::vector<Value> a_, b_;
-};
-
-Status DecodeFile(const std::string& path, bool verify, Printer& printer) {
-  // read(2) in 128 KiB chunks rather than mmap (one sequential pass, see FileEventReader).
+// Reads a whole file with read(2) through `decoder` (no mmap: one sequential pass).
+Status DecodeFile(const std::string& path, FileJsonDecoder& decoder) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::IOError("cannot open '" + path + "': " + strerror(errno));
   struct stat st;
@@ -182,52 +73,27 @@ Status DecodeFile(const std::string& path, bool verify, Printer& printer) {
     return s;
   }
   posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  std::string name = path.substr(path.find_last_of('/') + 1);
-  auto read_fd = [fd](char* buf, size_t n, size_t* got) {
-    ssize_t r;
-    do {
-      r = read(fd, buf, n);
-    } while (r < 0 && errno == EINTR);
-    if (r < 0) return Status::IOError(std::string("read failed: ") + strerror(errno));
-    *got = static_cast<size_t>(r);
-    return Status::OK();
+  FileJsonDecoder::FileInput in;
+  in.size = static_cast<uint64_t>(st.st_size);
+  in.read = [fd](char* buf, size_t n, size_t* got) {
+    return RetryRead("read", got, [&] { return read(fd, buf, n); });
   };
-  FileEventReader splitter(read_fd, static_cast<uint64_t>(st.st_size), path);
-  DecoderOptions opts;
-  opts.verify_checksum = verify;
-  Decoder decoder(opts);
-  Event event;
-  std::string_view raw;
-  uint64_t offset = 0;
-  Status result;
-  while (splitter.Next(&raw, &offset)) {
-    Status s = decoder.Decode(raw, &event);
-    if (s.ok()) s = printer.Handle(event, offset, name);
-    if (s.ok()) {
-      if (auto* tp = event.As<TransactionPayloadEvent>()) {
-        // The payload's events are complete events without checksums.
-        std::string owned = std::string(kBinlogMagic) + tp->uncompressed;
-        FileEventSplitter payload(owned, path + " (transaction payload at offset " +
-                                             std::to_string(offset) + ")");
-        std::string_view inner_raw;
-        uint64_t inner_off = 0;
-        Event inner_event;
-        while (s.ok() && payload.Next(&inner_raw, &inner_off)) {
-          s = decoder.DecodeEmbedded(inner_raw, &inner_event);
-          if (s.ok()) s = printer.Handle(inner_event, offset, name);
-        }
-        if (s.ok()) s = payload.status();
-      }
-    }
-    if (!s.ok()) {
-      result = std::move(s).WithContext(path + ": event at offset " + std::to_string(offset));
-      break;
-    }
-  }
-  if (result.ok()) result = splitter.status();
+  in.read_at = [fd](char* buf, size_t n, uint64_t offset, size_t* got) {
+    return RetryRead("pread", got, [&] { return pread(fd, buf, n, static_cast<off_t>(offset)); });
+  };
+  Status s = decoder.DecodeFile(in, path);
   close(fd);
-  return result;
+  return s;
 }
+
+// The CPUs this process may run on (taskset / cgroup cpusets), at least 1.
+int UsableCpus() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return 1;
+}
+
+void Write(std::string_view bytes) { fwrite(bytes.data(), 1, bytes.size(), stdout); }
 
 int Fail(const Status& s) {
   fflush(stdout);
@@ -250,6 +116,12 @@ int main(int argc, char** argv) {
   file_cmd->add_option("paths", paths, "binlog files")->required()->check(CLI::ExistingFile);
   file_cmd->add_flag("--summary", summary, "print only a final summary (counts, throughput)");
   file_cmd->add_flag("--no-verify-checksum", no_verify, "do not verify CRC32 event checksums");
+  int threads = 0;
+  file_cmd->add_option("--threads", threads,
+                       "decoding threads (0 = one per usable CPU; 1 = decode in the main thread); "
+                       "the output is the same for any number")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 256));
 
   auto* stream_cmd = app.add_subcommand("stream", "stream the binlog of a live server as a replica");
   std::string host = "127.0.0.1", user = "root", password_env, gtid, start_file, ssl_ca,
@@ -290,18 +162,23 @@ int main(int argc, char** argv) {
   if (Status s = dm::ParseLogLevel(log_level, &level); !s.ok()) return Fail(s);
   if (Status s = dm::InitLogging(level, ""); !s.ok()) return Fail(s);
 
-  Printer printer(summary);
   auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
 
   if (file_cmd->parsed()) {
+    FileJsonDecoder::Options fo;
+    fo.summary = summary;
+    fo.verify_checksum = !no_verify;
+    fo.threads = threads > 0 ? threads : UsableCpus();
+    FileJsonDecoder decoder(fo, Write);
     for (const auto& p : paths) {
-      Status s = DecodeFile(p, !no_verify, printer);
+      Status s = DecodeFile(p, decoder);
       if (!s.ok()) return Fail(s);
     }
-    printer.PrintSummary(elapsed());
+    if (summary) Write(decoder.summary().ToJson(elapsed()));
+    fflush(stdout);
     return 0;
   }
 
@@ -326,18 +203,36 @@ int main(int argc, char** argv) {
   if (!start_file.empty()) o.start_position = dm::gtid::BinlogPosition{start_file, pos};
   auto stream = dm::upstream::BinlogStream::Open(o);
   if (!stream.ok()) return Fail(stream.status());
+  DecoderOptions dopts;
+  dopts.verify_checksum = !no_verify;
+  EventPrinter printer(dopts, summary ? EventPrinter::Mode::kSummary : EventPrinter::Mode::kJson);
+  DecodeSummary counts;
+  JsonBuffer& out = printer.output();
+  auto flush = [&] {
+    if (!out.empty()) Write(out.view());
+    out.clear();
+    fflush(stdout);
+  };
   dm::upstream::StreamEvent ev;
   while (true) {
     bool end = false;
     Status s = (*stream)->Next(&ev, &end);
-    if (!s.ok()) return Fail(s);
+    if (!s.ok()) {
+      flush();
+      return Fail(s);
+    }
     if (end) break;
     const EventHeader& h = ev.event.header;
     uint64_t start_pos = h.log_pos >= h.event_size ? h.log_pos - h.event_size : 0;
-    s = printer.Handle(ev.event, start_pos, ev.file);
-    if (!s.ok()) return Fail(s);
-    if (stop_never && !summary) printer.Flush();
+    s = printer.Handle(ev.event, start_pos, ev.file, &counts);
+    if (!s.ok()) {
+      flush();
+      return Fail(s);
+    }
+    if (stop_never || out.size() >= (size_t{1} << 20)) flush();
   }
-  printer.PrintSummary(elapsed());
+  flush();
+  if (summary) Write(counts.ToJson(elapsed()));
+  fflush(stdout);
   return 0;
 }

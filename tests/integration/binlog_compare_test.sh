@@ -287,6 +287,32 @@ for f in "${FILES[@]}"; do
 done
 echo "binlog_compare_test: decoded ${#FILES[@]} files with both tools in $((SECONDS - t0)) s"
 
+# The output does not depend on the number of decoding threads (the default is one per
+# CPU): one thread and three threads, each file alone and all files in one run.
+PATHS=()
+for f in "${FILES[@]}"; do
+  PATHS+=("$SRC_DIR/$f")
+  for t in 1 3; do
+    "$DM_BINLOG" file --threads "$t" "$SRC_DIR/$f" >"$WORK/$f.t$t.jsonl" ||
+      fail "dm-binlog file --threads $t $f failed"
+    cmp -s "$WORK/$f.dm.jsonl" "$WORK/$f.t$t.jsonl" ||
+      fail "dm-binlog --threads $t output differs from the default for $f"
+  done
+done
+for t in 1 3; do
+  "$DM_BINLOG" file --threads "$t" "${PATHS[@]}" >"$WORK/all.t$t.jsonl" ||
+    fail "dm-binlog file --threads $t (all files) failed"
+done
+cmp -s "$WORK/all.t1.jsonl" "$WORK/all.t3.jsonl" ||
+  fail "dm-binlog --threads 3 output differs from --threads 1 over all files"
+for t in 1 3; do
+  "$DM_BINLOG" file --summary --threads "$t" "${PATHS[@]}" |
+    sed -E 's/"seconds":[^}]*"event_types"/"event_types"/' >"$WORK/all.t$t.summary"
+done
+cmp -s "$WORK/all.t1.summary" "$WORK/all.t3.summary" ||
+  fail "dm-binlog --summary counts differ between --threads 1 and 3"
+echo "binlog_compare_test: same output with 1 and 3 decoding threads"
+
 # ---------------------------------------------------------------------------------------
 # Compare.
 # ---------------------------------------------------------------------------------------

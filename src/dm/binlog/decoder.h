@@ -53,6 +53,11 @@ class Decoder {
   // Forgets table maps and the format (e.g. after reconnecting to a new stream).
   void Reset();
 
+  // Takes the format and the table maps of `other` (not its options): this decoder then
+  // decodes the events that follow the ones `other` has decoded, e.g. on another thread
+  // (table maps are immutable and shared).
+  void CopyStateFrom(const Decoder& other);
+
  private:
   Status DecodeBody(const EventHeader& h, std::string_view body, Event* event);
   Status DecodeFormat(std::string_view body, FormatDescriptionEvent* out) const;

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "dm/binlog/file_splitter.h"
+#include "dm/binlog/test_events.h"
 #include "dm/binlog/row_reader.h"
 #include "dm/binlog/table_map.h"
 #include "dm/binlog/trx_boundary.h"
@@ -12,47 +13,8 @@
 namespace dm::binlog {
 namespace {
 
-// Builds a v4 event with an optional CRC32 footer.
-std::string MakeEvent(EventType type, std::string_view body, bool crc, uint32_t log_pos = 0) {
-  std::string e(19, '\0');
-  uint32_t size = static_cast<uint32_t>(19 + body.size() + (crc ? 4 : 0));
-  e[4] = static_cast<char>(type);
-  e[5] = 1;  // server_id 1
-  std::memcpy(&e[9], &size, 4);
-  std::memcpy(&e[13], &log_pos, 4);
-  e += body;
-  if (crc) {
-    uint32_t c = Crc32(e);
-    e.append(reinterpret_cast<const char*>(&c), 4);
-  }
-  return e;
-}
-
-std::string MariaFde(bool crc) {
-  std::string b;
-  b += '\x04';
-  b += '\0';  // binlog version 4
-  std::string ver = "10.11.6-MariaDB-log";
-  ver.resize(50, '\0');
-  b += ver;
-  b.append(4, '\0');
-  b += '\x13';  // header length 19
-  std::string post(40, '\0');
-  post[1] = 13;   // QUERY
-  post[3] = 8;    // ROTATE
-  post[18] = 8;   // TABLE_MAP
-  post[22] = 8;   // WRITE_ROWS_V1
-  post[23] = 8;
-  post[24] = 8;
-  b += post;
-  b += crc ? '\x01' : '\x00';
-  std::string e = MakeEvent(EventType::kFormatDescription, b + std::string(4, '\0'), false);
-  if (crc) {  // footer = CRC of everything before it
-    uint32_t c = Crc32(std::string_view(e).substr(0, e.size() - 4));
-    std::memcpy(&e[e.size() - 4], &c, 4);
-  }
-  return e;
-}
+using test_events::MakeEvent;
+using test_events::MariaFde;
 
 TEST(DecoderTest, ShortInputIsCorruption) {
   Decoder d;

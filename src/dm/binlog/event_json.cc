@@ -508,7 +508,7 @@ Status EventJsonWriter::AppendRows(const RowsEvent& rows) {
       // Once per TABLE_MAP: keys escaped, encodings resolved, schema/table fields built.
       plan_table_ = rows.table;
       plan_.assign(t->columns.size(), ColumnPlan());
-      JsonBuffer tmp;
+      JsonBuffer& tmp = plan_scratch_;
       for (size_t i = 0; i < t->columns.size(); ++i) {
         const ColumnInfo& c = t->columns[i];
         tmp.clear();

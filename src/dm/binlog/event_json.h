@@ -17,6 +17,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <utility>
 #include <vector>
 #include <string>
 #include <string_view>
@@ -57,6 +58,11 @@ class JsonBuffer {
   std::string_view view() const { return {data_.get(), size()}; }
   void clear() { p_ = data_.get(); }
   void Truncate(size_t n) { p_ = data_.get() + n; }  // n <= size()
+  void Swap(JsonBuffer& o) {
+    data_.swap(o.data_);
+    std::swap(p_, o.p_);
+    std::swap(end_, o.end_);
+  }
 
  private:
   void Grow(size_t n);
@@ -103,6 +109,7 @@ class EventJsonWriter {
   std::string table_prefix_;  // ,"schema":"..","table":"..", of plan_table_
   std::vector<Value> a_, b_;  // row images, reused
   std::string scratch_;       // text of values that are not formatted in place
+  JsonBuffer plan_scratch_;   // keys and prefix of a new plan, reused
 };
 
 }  // namespace dm::binlog
