@@ -72,9 +72,9 @@ done
   echo "full_bench: --order must be both, ours-first or peer-first" >&2
   exit 2
 }
-for tool in sysbench mydumper myloader /usr/bin/time python3; do
-  command -v "$tool" >/dev/null || { echo "full_bench: $tool is not installed (scripts/deps.sh)" >&2; exit 1; }
-done
+BENCH=full_bench
+source bench/lib.sh
+bench_require_tools sysbench mydumper myloader /usr/bin/time python3
 
 if [[ -z "$RUNNER" ]]; then
   echo "full_bench: building $BUILD_DIR/bin/dm_full_runner" >&2
@@ -308,19 +308,6 @@ $REPORT
 <!-- full_bench:end -->
 EOF
 )
-  python3 - "$DOC" "$SECTION" <<'EOF'
-import re, sys
-path, section = sys.argv[1], sys.argv[2]
-try:
-    text = open(path).read()
-except FileNotFoundError:
-    text = "# Benchmarks\n"
-pat = re.compile(r"<!-- full_bench:begin -->.*?<!-- full_bench:end -->", re.S)
-if pat.search(text):
-    text = pat.sub(lambda m: section, text)
-else:
-    text = text.rstrip("\n") + "\n\n" + section + "\n"
-open(path, "w").write(text)
-EOF
+  bench_write_doc "$DOC" full_bench "$SECTION"
   log "wrote the results into $DOC"
 fi

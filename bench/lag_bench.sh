@@ -57,9 +57,9 @@ while (($#)); do
     *) echo "lag_bench: unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
 done
-for tool in sysbench mariadb mariadb-dump python3; do
-  command -v "$tool" >/dev/null || { echo "lag_bench: $tool is not installed" >&2; exit 2; }
-done
+BENCH=lag_bench
+source bench/lib.sh
+bench_require_tools sysbench mariadb mariadb-dump python3
 if [[ -z "$BIN" ]]; then
   [[ -d build-lag ]] || cmake -S . -B build-lag -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build build-lag --target dm-master dm-worker dmctl lag_probe >/dev/null
@@ -78,25 +78,17 @@ mkdir -p "$WORK"
 log() { echo "lag_bench: $*" >&2; }
 fail() { log "FAIL: $*"; exit 1; }
 read -r -a EXTRA <<<"$SERVER_ARGS"
-port_of() { eval echo \$"$(_dm_var "$1")"_PORT; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
 start_mariadb up --innodb-buffer-pool-size=512M "${EXTRA[@]}" >/dev/null
 start_mariadb down --innodb-buffer-pool-size=512M "${EXTRA[@]}" >/dev/null
-SB=(--db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$UP_PORT" --mysql-user=root
-    --mysql-db=sbtest --tables="$TABLES" --table-size="$TABLE_SIZE")
-mysql_exec up "CREATE DATABASE sbtest"
-log "prepare: $TABLES tables x $TABLE_SIZE rows"
-sysbench oltp_write_only "${SB[@]}" --threads=4 prepare >"$WORK/prepare.log"
+bench_prepare_sbtest "$TABLES" "$TABLE_SIZE"
 mysql_exec up "CREATE TABLE sbtest.lag_probe (id BIGINT PRIMARY KEY, written_us BIGINT NOT NULL)"
-G0=$(mysql_exec up "SELECT @@gtid_binlog_pos")
-mariadb-dump --no-defaults --protocol=tcp -h127.0.0.1 -P"$UP_PORT" -uroot --single-transaction \
-  --skip-add-locks --databases sbtest >"$WORK/sbtest.sql"
-load_dump() { "$DM_MARIADB_CLIENT" --no-defaults --protocol=tcp -h127.0.0.1 -P"$(port_of "$1")" -uroot <"$WORK/sbtest.sql"; }
-load_dump down
+bench_dump_sbtest
+bench_load_dump down
 log "downstream loaded with the state at GTID $G0"
 
-same_sbtest() { dm_compare_checksums "127.0.0.1:$UP_PORT" "127.0.0.1:$(port_of "$1")" sbtest 2>/dev/null; }
+same_sbtest() { dm_compare_checksums "127.0.0.1:$UP_PORT" "127.0.0.1:$(bench_port_of "$1")" sbtest 2>/dev/null; }
 
 # measure LABEL DOWN_NAME: one steady-load window; appends a result row.
 RESULTS=()
@@ -108,7 +100,7 @@ measure() {
   sysbench oltp_write_only "${SB[@]}" --threads="$THREADS" --rate="$RATE" --time="$TIME" \
     --report-interval=10 run >"$WORK/sysbench-$tag.log" 2>&1 &
   local sb_pid=$!
-  "$BIN/lag_probe" --up-port "$UP_PORT" --down-port "$(port_of "$down")" --table sbtest.lag_probe \
+  "$BIN/lag_probe" --up-port "$UP_PORT" --down-port "$(bench_port_of "$down")" --table sbtest.lag_probe \
     --interval-ms "$INTERVAL" --duration-s "$TIME" --warmup-s "$WARMUP" --drain-s 120 \
     --samples "$WORK/samples-$tag.txt" >"$WORK/probe-$tag.json" || fail "lag_probe ($label)"
   wait "$sb_pid" || fail "sysbench run: $(tail -5 "$WORK/sysbench-$tag.log")"
@@ -175,7 +167,7 @@ dmctl query-status lag >"$WORK/query-status.json" 2>&1 || true
 if ((REPLICA)); then
   dmctl pause-task lag >/dev/null || fail "pause-task lag"
   start_mariadb rep --innodb-buffer-pool-size=512M "${EXTRA[@]}" >/dev/null
-  load_dump rep
+  bench_load_dump rep
   mysql_exec rep "STOP SLAVE; RESET SLAVE ALL; SET GLOBAL gtid_slave_pos = '$G0';
     SET GLOBAL slave_parallel_threads = 4; SET GLOBAL slave_parallel_mode = 'optimistic';
     CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$UP_PORT, MASTER_USER='root',
@@ -213,13 +205,6 @@ once the applier caught up.
 
 $TABLE
 <!-- lag_bench:end -->"
-  python3 - "$DOC" "$SECTION" <<'PY'
-import re, sys
-path, section = sys.argv[1], sys.argv[2]
-text = open(path).read()
-pat = re.compile(r"<!-- lag_bench:begin -->.*?<!-- lag_bench:end -->", re.S)
-text = pat.sub(lambda m: section, text) if pat.search(text) else text.rstrip("\n") + "\n\n" + section + "\n"
-open(path, "w").write(text)
-PY
+  bench_write_doc "$DOC" lag_bench "$SECTION"
   log "wrote the results into $DOC"
 fi

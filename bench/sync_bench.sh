@@ -48,9 +48,9 @@ while (($#)); do
     *) echo "sync_bench: unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
 done
-for tool in sysbench mariadb mariadb-dump python3; do
-  command -v "$tool" >/dev/null || { echo "sync_bench: $tool is not installed" >&2; exit 2; }
-done
+BENCH=sync_bench
+source bench/lib.sh
+bench_require_tools sysbench mariadb mariadb-dump python3
 if [[ -z "$RUNNER" ]]; then
   [[ -d build-sync ]] || cmake -S . -B build-sync -G Ninja >/dev/null
   cmake --build build-sync --target dm-sync-runner dm-binlog >/dev/null
@@ -66,14 +66,8 @@ log() { echo "sync_bench: $*" >&2; }
 
 # The upstream keeps every binlog (the backlog), like a source a replica is behind on.
 start_mariadb up --max-binlog-size=1G --innodb-buffer-pool-size=512M >/dev/null
-SB=(--db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$UP_PORT" --mysql-user=root
-    --mysql-db=sbtest --tables="$TABLES" --table-size="$TABLE_SIZE")
-mysql_exec up "CREATE DATABASE sbtest"
-log "prepare: $TABLES tables x $TABLE_SIZE rows"
-sysbench oltp_write_only "${SB[@]}" --threads=4 prepare >"$WORK/prepare.log"
-G0=$(mysql_exec up "SELECT @@gtid_binlog_pos")
-mariadb-dump --no-defaults --protocol=tcp -h127.0.0.1 -P"$UP_PORT" -uroot --single-transaction \
-  --skip-add-locks --databases sbtest >"$WORK/sbtest.sql"
+bench_prepare_sbtest "$TABLES" "$TABLE_SIZE"
+bench_dump_sbtest
 log "backlog: $TRX write_only transactions from GTID $G0"
 start=$(date +%s.%N)
 sysbench oltp_write_only "${SB[@]}" --threads=8 --time=0 --events="$TRX" --report-interval=30 \
@@ -99,8 +93,7 @@ RESULTS=()
 fresh_down() {  # name
   start_mariadb "$1" --innodb-buffer-pool-size=512M >/dev/null
   mysql_exec "$1" "SET GLOBAL max_allowed_packet = 256*1024*1024"
-  "$DM_MARIADB_CLIENT" --no-defaults --protocol=tcp -h127.0.0.1 -P"$(eval echo \$"$(_dm_var "$1")"_PORT)" \
-    -uroot <"$WORK/sbtest.sql"
+  bench_load_dump "$1"
 }
 record() {  # label seconds name
   local sums ok=yes
@@ -116,7 +109,7 @@ run_ours() {  # workers
   local w=$1 name="down_dm$1"
   fresh_down "$name"
   local port
-  port=$(eval echo \$"$(_dm_var "$name")"_PORT)
+  port=$(bench_port_of "$name")
   cat >"$WORK/source.yaml" <<EOF
 source-id: bench-src
 enable-gtid: true
@@ -182,16 +175,6 @@ are shared with the servers (and other work), so expect a few percent of noise.
 
 $TABLE
 <!-- sync_bench:end -->"
-  python3 - "$DOC" "$SECTION" <<'PY'
-import re, sys
-path, section = sys.argv[1], sys.argv[2]
-try:
-    text = open(path).read()
-except FileNotFoundError:
-    text = "# Benchmarks\n"
-pat = re.compile(r"<!-- sync_bench:begin -->.*?<!-- sync_bench:end -->", re.S)
-text = pat.sub(lambda m: section, text) if pat.search(text) else text.rstrip("\n") + "\n\n" + section + "\n"
-open(path, "w").write(text)
-PY
+  bench_write_doc "$DOC" sync_bench "$SECTION"
   log "wrote the results into $DOC"
 fi

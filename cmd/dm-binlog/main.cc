@@ -223,7 +223,9 @@ int main(int argc, char** argv) {
     }
     if (end) break;
     const EventHeader& h = ev.event.header;
-    uint64_t start_pos = h.log_pos >= h.event_size ? h.log_pos - h.event_size : 0;
+    // Events inside a TRANSACTION_PAYLOAD are shown at the payload's offset, as by `file`.
+    uint64_t start_pos = ev.payload_pos ? ev.payload_pos
+                         : h.log_pos >= h.event_size ? h.log_pos - h.event_size : 0;
     s = printer.Handle(ev.event, start_pos, ev.file, &counts);
     if (!s.ok()) {
       flush();

@@ -14,63 +14,19 @@
 #      tracked again from the downstream on resume; --flush=false keeps an update until
 #      the task resumes; data identical at the end.
 set -euo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-export DM_BIN=${DM_BIN:-$ROOT/build/bin}
-source "$ROOT/tests/integration/lib/cluster.sh"
-source "$ROOT/tests/integration/lib/checksum.sh"
-harness_init
-fail() { echo "binlog_ops_test: FAIL: $*" >&2; exit 1; }
-log() { echo "binlog_ops_test: $*"; }
-same_data() { dm_compare_checksums "127.0.0.1:$UP_PORT" "127.0.0.1:$DOWN_PORT" "$@" 2>/dev/null; }
-show_diff() { dm_compare_checksums "127.0.0.1:$UP_PORT" "127.0.0.1:$DOWN_PORT" "$@" || true; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-# status PYTHON-EXPR over the subtask status `s` of task bo.
-status() {
-  local out
-  out=$(dmctl query-status bo 2>/dev/null) || return 1
-  python3 -c '
-import json, sys
-j = json.loads(sys.argv[1])
-s = j["sources"][0]["subTaskStatus"][0]
-print(eval(sys.argv[2]))' "$out" "$1"
-}
-stage_is() { [[ "$(status 's["unit"] + "/" + s["stage"]')" == "$1" ]]; }
-error_msg() { status '" ".join(e["Message"] for e in s["result"]["errors"])'; }
 # result_of JSON: "true"/"false" of the top-level result.
 result_of() { json_get "$1" 'str(j["result"]).lower()'; }
 source_msg() { json_get "$1" 'j["sources"][0]["msg"]'; }
 
 start_mariadb up
 start_mariadb down
-start_dm_master m1 ""
-export DM_MASTERS=$M1_ADDR
-lead() { dmctl list-member --leader | grep -q '"name": "m1"'; }
-wait_for 60 "m1 leads" lead
-start_dm_worker w1 "$M1_ADDR" --keepalive-ttl 3
-registered() { dmctl list-member --worker | grep -q '"name": "w1"'; }
-wait_for 30 "w1 registered" registered
-cat >"$DM_RUN_DIR/source.yaml" <<YAML
-source-id: s1
-from: {host: 127.0.0.1, port: $UP_PORT, user: root, password: ""}
-checker: {backoff-max: 2s}
-YAML
-cat >"$DM_RUN_DIR/task.yaml" <<YAML
-name: bo
-task-mode: incremental
-target-database: {host: 127.0.0.1, port: $DOWN_PORT, user: root, password: ""}
-ignore-checking-items: ["table_schema"]
-block-allow-list:
-  bal: {do-dbs: [bo]}
-syncers:
-  sy: {safe-mode-duration: 0s}
-mysql-instances:
-  - source-id: s1
-    block-allow-list: bal
-    syncer-config-name: sy
-YAML
-dmctl operate-source create "$DM_RUN_DIR/source.yaml" >/dev/null || fail "operate-source create"
+start_master_and_workers w1
+create_source s1 'checker: {backoff-max: 2s}'
+write_incremental_task bo bo
 out=$(dmctl start-task "$DM_RUN_DIR/task.yaml") || fail "start-task: $out"
-wait_for 60 "task bo syncing" stage_is Sync/Running || fail "bo: $(dmctl query-status bo)"
+wait_for 60 "task bo syncing" unit_is bo Sync/Running || fail "bo: $(dmctl query-status bo)"
 
 mysql_exec up "CREATE DATABASE bo; USE bo; CREATE TABLE bo.t1 (id INT PRIMARY KEY, c INT, v VARCHAR(20));
   INSERT INTO bo.t1 SELECT seq, seq % 7, CONCAT('v', seq) FROM seq_1_to_100;"
@@ -83,12 +39,12 @@ out=$(dmctl binlog skip bo) && fail "binlog skip on a running task must fail: $o
 [[ "$(source_msg "$out")" == *"not paused on a DDL event"* ]] || fail "unexpected answer: $out"
 mysql_exec down "CREATE INDEX idx_c ON bo.t1 (c)"
 mysql_exec up "CREATE INDEX idx_c ON bo.t1 (c)"
-wait_for 60 "bo paused on the CREATE INDEX" stage_is Sync/Paused || fail "not paused: $(dmctl query-status bo)"
-msg=$(error_msg)
+wait_for 60 "bo paused on the CREATE INDEX" unit_is bo Sync/Paused || fail "not paused: $(dmctl query-status bo)"
+msg=$(task_errors bo)
 [[ "$msg" == *"idx_c"* && "$msg" == *"binlog skip"* ]] || fail "error does not name the DDL and the way out: $msg"
 out=$(dmctl binlog skip bo) || fail "binlog skip: $out"
 [[ "$(result_of "$out")" == true ]] || fail "binlog skip: $out"
-wait_for 30 "bo resumed after the skip" stage_is Sync/Running || fail "not resumed: $(dmctl query-status bo)"
+wait_for 30 "bo resumed after the skip" unit_is bo Sync/Running || fail "not resumed: $(dmctl query-status bo)"
 mysql_exec up "USE bo; INSERT INTO bo.t1 SELECT seq, seq % 5, CONCAT('w', seq) FROM seq_101_to_200; UPDATE bo.t1 SET v = 'u' WHERE id < 20"
 wait_for 60 "rows after the skipped DDL" synced || { show_diff bo; fail "after skip: $(dmctl query-status bo)"; }
 out=$(dmctl binlog list bo) || fail "binlog list: $out"
@@ -96,12 +52,12 @@ out=$(dmctl binlog list bo) || fail "binlog list: $out"
 
 log "1b. CREATE TABLE ... SELECT in a STATEMENT-format binlog, done by hand downstream, then binlog skip"
 mysql_exec up "SET SESSION binlog_format = 'STATEMENT'; CREATE TABLE bo.t2 (PRIMARY KEY (id)) SELECT id, v FROM bo.t1 WHERE id <= 50"
-wait_for 60 "bo paused on the CREATE TABLE ... SELECT" stage_is Sync/Paused || fail "not paused: $(dmctl query-status bo)"
-msg=$(error_msg)
+wait_for 60 "bo paused on the CREATE TABLE ... SELECT" unit_is bo Sync/Paused || fail "not paused: $(dmctl query-status bo)"
+msg=$(task_errors bo)
 [[ "$msg" == *"CREATE TABLE ... SELECT"* && "$msg" == *"binlog skip"* ]] || fail "error does not name the statement and the way out: $msg"
 mysql_exec down "CREATE TABLE bo.t2 (PRIMARY KEY (id)) SELECT id, v FROM bo.t1 WHERE id <= 50"
 out=$(dmctl binlog skip bo) || fail "binlog skip: $out"
-wait_for 30 "bo resumed after the skip" stage_is Sync/Running || fail "not resumed: $(dmctl query-status bo)"
+wait_for 30 "bo resumed after the skip" unit_is bo Sync/Running || fail "not resumed: $(dmctl query-status bo)"
 mysql_exec up "INSERT INTO bo.t2 VALUES (1000, 'new'); UPDATE bo.t2 SET v = 'changed' WHERE id = 3; DELETE FROM bo.t2 WHERE id = 4"
 wait_for 60 "rows of the hand-made table" synced || { show_diff bo; fail "after the CTAS skip: $(dmctl query-status bo)"; }
 
@@ -109,8 +65,8 @@ wait_for 60 "rows of the hand-made table" synced || { show_diff bo; fail "after 
 log "2. a DDL the parser refuses (ADD PERIOD FOR), then binlog replace"
 mysql_exec up "ALTER TABLE bo.t1 ADD COLUMN s DATE NOT NULL DEFAULT '2000-01-01',
   ADD COLUMN e DATE NOT NULL DEFAULT '2030-01-01', ADD PERIOD FOR p(s, e)"
-wait_for 60 "bo paused on ADD PERIOD" stage_is Sync/Paused || fail "not paused: $(dmctl query-status bo)"
-msg=$(error_msg)
+wait_for 60 "bo paused on ADD PERIOD" unit_is bo Sync/Paused || fail "not paused: $(dmctl query-status bo)"
+msg=$(task_errors bo)
 [[ "$msg" == *"PERIOD"* ]] || fail "error does not name the statement: $msg"
 # The checkpoint never passes the event without its effect: before the replace it is at or
 # before the event, after it past the event.
@@ -121,7 +77,7 @@ out=$(dmctl binlog replace bo "INSERT INTO bo.t1 VALUES (1000, 1, 'x')") && fail
 # A replacement that cannot run (the column exists): the task pauses again on the same
 # event, the operation stays pending until reverted.
 out=$(dmctl binlog replace bo "ALTER TABLE bo.t1 ADD COLUMN c INT") || fail "binlog replace (bad): $out"
-bad_pending() { stage_is Sync/Paused && [[ "$(error_msg)" == *"ADD COLUMN c"* ]]; }
+bad_pending() { unit_is bo Sync/Paused && [[ "$(task_errors bo)" == *"ADD COLUMN c"* ]]; }
 wait_for 60 "bo paused on the failing replacement" bad_pending || fail "bad replacement: $(dmctl query-status bo)"
 out=$(dmctl binlog list bo)
 [[ "$(json_get "$(source_msg "$out")" 'j[0]["op"] + " " + j[0]["sqls"][0]')" == "replace ALTER TABLE bo.t1 ADD COLUMN c INT" ]] ||
@@ -130,7 +86,7 @@ out=$(dmctl binlog list bo)
 out=$(dmctl binlog revert bo) || fail "binlog revert (no -b): $out"
 out=$(dmctl binlog replace bo "ALTER TABLE bo.t1 ADD COLUMN s DATE NOT NULL DEFAULT '2000-01-01';" \
       "ALTER TABLE bo.t1 ADD COLUMN e DATE NOT NULL DEFAULT '2030-01-01'") || fail "binlog replace: $out"
-wait_for 30 "bo resumed after the replace" stage_is Sync/Running || fail "not resumed: $(dmctl query-status bo)"
+wait_for 30 "bo resumed after the replace" unit_is bo Sync/Running || fail "not resumed: $(dmctl query-status bo)"
 cols=$(mysql_exec down "SELECT GROUP_CONCAT(COLUMN_NAME ORDER BY ORDINAL_POSITION) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA='bo' AND TABLE_NAME='t1'")
 [[ "$cols" == "id,c,v,s,e" ]] || fail "downstream columns after the replace: $cols"
 past_event() { (( $(cp_pos) > event_pos )); }
@@ -177,7 +133,7 @@ SQL
 out=$(dmctl binlog-schema update bo bo t1 "$DM_RUN_DIR/t1.sql") && fail "update on a running task must fail: $out"
 [[ "$(source_msg "$out")" == *"pause-task"* ]] || fail "unexpected answer: $out"
 dmctl pause-task bo >/dev/null || fail "pause-task"
-wait_for 30 "bo paused" stage_is Sync/Paused
+wait_for 30 "bo paused" unit_is bo Sync/Paused
 out=$(dmctl binlog-schema update bo bo t1 "$DM_RUN_DIR/t1.sql") || fail "binlog-schema update: $out"
 log "   kill -9 the worker, restart it"
 kill9 w1
@@ -185,28 +141,28 @@ start_dm_worker w1 "$M1_ADDR" --keepalive-ttl 3
 has_marker() { dmctl binlog-schema list bo bo t1 | grep -q 'KEY `k_marker`'; }
 wait_for 60 "the updated structure after the restart" has_marker || fail "update lost: $(dmctl binlog-schema list bo bo t1)"
 dmctl resume-task bo >/dev/null || fail "resume-task"
-wait_for 60 "bo running again" stage_is Sync/Running || fail "not running: $(dmctl query-status bo)"
+wait_for 60 "bo running again" unit_is bo Sync/Running || fail "not running: $(dmctl query-status bo)"
 mysql_exec up "INSERT INTO bo.t1 VALUES (400, 4, 'q', '2001-01-01', '2002-01-01'); DELETE FROM bo.t1 WHERE id = 7"
 wait_for 60 "rows with the updated structure" synced || { show_diff bo; fail "after update: $(dmctl query-status bo)"; }
 dmctl binlog-schema list bo bo t1 | grep -q 'KEY `k_marker`' || fail "the marker key is gone while running"
 
 log "   binlog-schema update --flush=false: kept until the task resumes, then checkpointed"
 dmctl pause-task bo >/dev/null || fail "pause-task"
-wait_for 30 "bo paused" stage_is Sync/Paused
+wait_for 30 "bo paused" unit_is bo Sync/Paused
 sed 's/k_marker/k_pending/' "$DM_RUN_DIR/t1.sql" >"$DM_RUN_DIR/t1b.sql"
 out=$(dmctl binlog-schema update bo bo t1 "$DM_RUN_DIR/t1b.sql" --flush=false) || fail "update --flush=false: $out"
 saved_marker=$(mysql_exec down "SELECT table_info LIKE '%k_pending%' FROM dm_meta.bo_syncer_checkpoint WHERE id = 's1' AND cp_schema = 'bo' AND cp_table = 't1'")
 [[ "$saved_marker" == 0 ]] || fail "--flush=false saved the structure at once"
 dmctl binlog-schema list bo bo t1 | grep -q 'KEY `k_pending`' || fail "list does not show the pending update"
 dmctl resume-task bo >/dev/null || fail "resume-task"
-wait_for 60 "bo running again" stage_is Sync/Running || fail "not running: $(dmctl query-status bo)"
+wait_for 60 "bo running again" unit_is bo Sync/Running || fail "not running: $(dmctl query-status bo)"
 mysql_exec up "INSERT INTO bo.t1 VALUES (450, 4, 'qq', '2001-01-01', '2002-01-01')"
 pending_saved() { [[ $(mysql_exec down "SELECT table_info LIKE '%k_pending%' FROM dm_meta.bo_syncer_checkpoint WHERE id = 's1' AND cp_schema = 'bo' AND cp_table = 't1'") == 1 ]]; }
 wait_for 60 "the pending update in the checkpoint" pending_saved || fail "--flush=false update never saved"
 wait_for 60 "rows after the pending update" synced || { show_diff bo; fail "after --flush=false: $(dmctl query-status bo)"; }
 
 dmctl pause-task bo >/dev/null || fail "pause-task"
-wait_for 30 "bo paused" stage_is Sync/Paused
+wait_for 30 "bo paused" unit_is bo Sync/Paused
 out=$(dmctl binlog-schema delete bo bo t1) || fail "binlog-schema delete: $out"
 out=$(dmctl binlog-schema list bo bo t1) && fail "list after delete must fail: $out"
 out=$(dmctl binlog-schema update bo bo t1 --from-target) || fail "update --from-target: $out"
@@ -215,9 +171,9 @@ out=$(dmctl binlog-schema list bo bo t1) || fail "list after --from-target: $out
   fail "--from-target did not take the downstream table: $out"
 dmctl binlog-schema delete bo bo t1 >/dev/null || fail "delete"
 dmctl resume-task bo >/dev/null || fail "resume-task"
-wait_for 60 "bo running again" stage_is Sync/Running || fail "not running: $(dmctl query-status bo)"
+wait_for 60 "bo running again" unit_is bo Sync/Running || fail "not running: $(dmctl query-status bo)"
 mysql_exec up "INSERT INTO bo.t1 VALUES (500, 5, 'r', '2003-01-01', '2004-01-01'); UPDATE bo.t1 SET c = 0 WHERE id = 8"
 wait_for 60 "rows after delete (table tracked again from the downstream)" synced ||
   { show_diff bo; fail "after delete: $(dmctl query-status bo)"; }
-stage_is Sync/Running || fail "bo not running at the end: $(dmctl query-status bo)"
+unit_is bo Sync/Running || fail "bo not running at the end: $(dmctl query-status bo)"
 log "OK"

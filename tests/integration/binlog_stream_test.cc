@@ -6,26 +6,16 @@
 #include <thread>
 
 #include "dm/binlog/row_reader.h"
-#include "dm/testing/gtest_skip.h"
+#include "dm/testing/mariadb_test.h"
 #include "dm/upstream/binlog_stream.h"
 
 namespace dm {
 namespace {
 
-class BinlogStreamTest : public ::testing::Test {
+class BinlogStreamTest : public testing::MariaDbTest {
  protected:
-  void SetUp() override {
-    DM_REQUIRE_MARIADB();
-    testing::MariaDbOptions o;
-    o.name = "stream";
-    auto s = testing::MariaDbServer::Start(o);
-    DM_ASSERT_OK(s);
-    server_ = std::move(s).value();
-    auto c = server_->Connect();
-    DM_ASSERT_OK(c);
-    conn_ = std::move(c).value();
-    DM_ASSERT_OK(conn_->Execute("CREATE DATABASE s; CREATE TABLE s.t (id INT PRIMARY KEY)"));
-  }
+  BinlogStreamTest()
+      : MariaDbTest("stream", "CREATE DATABASE s; CREATE TABLE s.t (id INT PRIMARY KEY)") {}
 
   void Insert(int from, int to) {
     for (int i = from; i < to; ++i) {
@@ -61,9 +51,6 @@ class BinlogStreamTest : public ::testing::Test {
     done = true;
     watchdog.join();
   }
-
-  std::unique_ptr<testing::MariaDbServer> server_;
-  std::unique_ptr<mysql::Connection> conn_;
 };
 
 TEST_F(BinlogStreamTest, DetectsFlavorAndStartsFromGtid) {

@@ -7,35 +7,23 @@
 #include <thread>
 
 #include "dm/base/log.h"
-#include "dm/testing/gtest_skip.h"
+#include "dm/testing/mariadb_test.h"
 #include "dm/upstream/binlog_time_finder.h"
 
 namespace dm {
 namespace {
 
-class BinlogTimeFinderTest : public ::testing::Test {
+class BinlogTimeFinderTest : public testing::MariaDbTest {
  protected:
-  void SetUp() override {
-    DM_REQUIRE_MARIADB();
-    testing::MariaDbOptions o;
-    o.name = "timefinder";
-    auto s = testing::MariaDbServer::Start(o);
-    DM_ASSERT_OK(s);
-    server_ = std::move(s).value();
-    auto c = server_->Connect();
-    DM_ASSERT_OK(c);
-    conn_ = std::move(c).value();
-    DM_ASSERT_OK(conn_->Execute("CREATE DATABASE tf; CREATE TABLE tf.t (id INT PRIMARY KEY, b INT)"));
-  }
+  BinlogTimeFinderTest()
+      : MariaDbTest("timefinder",
+                    "CREATE DATABASE tf; CREATE TABLE tf.t (id INT PRIMARY KEY, b INT)") {}
 
   int64_t ServerNow() {
     auto v = conn_->QueryValue("SELECT UNIX_TIMESTAMP()");
     EXPECT_TRUE(v.ok() && v->has_value());
     return std::stoll(**v);
   }
-
-  std::unique_ptr<testing::MariaDbServer> server_;
-  std::unique_ptr<mysql::Connection> conn_;
 };
 
 TEST_F(BinlogTimeFinderTest, PositionAndGtidsOfEachSecond) {

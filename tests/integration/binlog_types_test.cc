@@ -14,7 +14,7 @@
 #include "dm/binlog/file_splitter.h"
 #include "dm/binlog/row_reader.h"
 #include "dm/mysql/connection.h"
-#include "dm/testing/gtest_skip.h"
+#include "dm/testing/mariadb_test.h"
 #include "dm/upstream/binlog_stream.h"
 
 namespace dm {
@@ -136,22 +136,12 @@ struct DecodedRow {
   std::vector<std::string> json;  // AppendValueJson per column
 };
 
-class BinlogTypesTest : public ::testing::Test {
+class BinlogTypesTest : public testing::MariaDbTest {
  protected:
-  void SetUp() override {
-    DM_REQUIRE_MARIADB();
-    testing::MariaDbOptions o;
-    o.name = "types";
-    o.extra_args = {"--max-allowed-packet=256M", "--default-time-zone=+00:00"};
-    auto s = testing::MariaDbServer::Start(o);
-    DM_ASSERT_OK(s);
-    server_ = std::move(s).value();
-    auto c = server_->Connect();
-    DM_ASSERT_OK(c);
-    conn_ = std::move(c).value();
-    DM_ASSERT_OK(conn_->Execute("SET time_zone='+00:00', sql_mode=''"));
-    DM_ASSERT_OK(conn_->Execute("CREATE DATABASE IF NOT EXISTS tdb"));
-  }
+  BinlogTypesTest()
+      : MariaDbTest("types",
+                    "SET time_zone='+00:00', sql_mode=''; CREATE DATABASE IF NOT EXISTS tdb",
+                    {"--max-allowed-packet=256M", "--default-time-zone=+00:00"}) {}
 
   // Decodes every binlog file of the server; keeps the raw files alive in files_.
   void DecodeAllFiles(std::map<std::string, std::vector<DecodedRow>>* rows) {
@@ -191,8 +181,6 @@ class BinlogTypesTest : public ::testing::Test {
     }
   }
 
-  std::unique_ptr<testing::MariaDbServer> server_;
-  std::unique_ptr<mysql::Connection> conn_;
   std::vector<std::unique_ptr<std::string>> files_;
   std::vector<std::unique_ptr<binlog::Event>> events_;
 };

@@ -7,13 +7,7 @@
 #  4. restart every process: sources and tasks are still there (state is in etcd).
 #  5. bad inputs each give a clear error and change nothing.
 set -euo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-export DM_BIN=${DM_BIN:-$ROOT/build/bin}
-source "$ROOT/tests/integration/lib/cluster.sh"
-harness_init
-
-fail() { echo "cluster_test: FAIL: $*" >&2; exit 1; }
-step() { echo "== $*"; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 start_mariadb up
 start_mariadb down

@@ -12,16 +12,7 @@
 #   3. start-task --remove-meta: the worker that still holds the finished dump of the task
 #      discards it and dumps again (new dump id), and the data still converges.
 set -euo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-export DM_BIN=${DM_BIN:-$ROOT/build/bin}
-source "$ROOT/tests/integration/lib/cluster.sh"
-harness_init
-fail() { echo "full_failover_test: FAIL: $*" >&2; exit 1; }
-log() { echo "full_failover_test: $*"; }
-
-source "$ROOT/tests/integration/lib/checksum.sh"
-same_data() { dm_compare_checksums "127.0.0.1:$UP_PORT" "127.0.0.1:$DOWN_PORT" "$@" 2>/dev/null; }
-show_diff() { dm_compare_checksums "127.0.0.1:$UP_PORT" "127.0.0.1:$DOWN_PORT" "$@" || true; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 bound_worker() { json_get "$(dmctl operate-source show)" 'j["sources"][0]["worker"]'; }
 down_count() { mysql_exec down "SELECT COUNT(*) FROM $1" 2>/dev/null || echo 0; }
@@ -39,41 +30,13 @@ SB=(sysbench --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$UP_PORT" --
     --mysql-db=sbtest --tables=2 --table-size=20000)
 "${SB[@]}" oltp_write_only prepare >/dev/null
 
-start_dm_master m1 ""
-export DM_MASTERS=$M1_ADDR
-lead() { dmctl list-member --leader | grep -q '"name": "m1"'; }
-wait_for 60 "m1 leads" lead
-start_dm_worker w1 "$M1_ADDR" --keepalive-ttl 3
-start_dm_worker w2 "$M1_ADDR" --keepalive-ttl 3
-two_workers() { [[ $(json_get "$(dmctl list-member --worker)" 'len(j["members"][0]["worker"]["workers"])') == 2 ]]; }
-wait_for 30 "w1 and w2 registered" two_workers
-cat >"$DM_RUN_DIR/source.yaml" <<YAML
-source-id: s1
-enable-gtid: true
-from: {host: 127.0.0.1, port: $UP_PORT, user: root, password: ""}
-checker: {backoff-max: 2s}
-YAML
-dmctl operate-source create "$DM_RUN_DIR/source.yaml" >/dev/null || fail "create source"
+start_master_and_workers w1 w2
+create_source s1 'enable-gtid: true' 'checker: {backoff-max: 2s}'
 has_worker() { [[ "$(bound_worker)" == w1 || "$(bound_worker)" == w2 ]]; }
 wait_for 30 "s1 bound" has_worker || fail "source not bound: $(dmctl operate-source show)"
 
 # ---- 1. mode all: kill -9 the worker during the load, continue on the other worker -------
-cat >"$DM_RUN_DIR/all.yaml" <<YAML
-name: ff_all
-task-mode: all
-target-database: {host: 127.0.0.1, port: $DOWN_PORT, user: root, password: ""}
-block-allow-list:
-  bal: {do-dbs: [bulk, sbtest]}
-mydumpers:
-  d: {threads: 2, rows: 20000, chunk-filesize: 1}
-loaders:
-  l: {pool-size: 2}
-mysql-instances:
-  - source-id: s1
-    block-allow-list: bal
-    mydumper-config-name: d
-    loader-config-name: l
-YAML
+write_chunked_task all.yaml ff_all all bulk sbtest
 # Writes all along: sysbench on sbtest, and inserts/updates/deletes on the keyless table,
 # so the second snapshot differs from the first one.
 "${SB[@]}" --time=45 --rate=100 --threads=2 oltp_write_only run >"$DM_RUN_DIR/sysbench.log" 2>&1 &
@@ -125,8 +88,7 @@ log "mode all converged: bulk.nokey $up_rows rows, checksums equal"
 # Big enough for the kill to land while the load is partial.
 mysql_exec up "CREATE DATABASE bulk2; USE bulk2; CREATE TABLE bulk2.nokey (a INT, b VARCHAR(100));
   INSERT INTO bulk2.nokey SELECT seq, CONCAT('row ', seq, REPEAT('x', 60)) FROM seq_1_to_600000;"
-sed -e 's/^name: ff_all/name: ff_full/' -e 's/^task-mode: all/task-mode: full/' \
-    -e 's/do-dbs: \[bulk, sbtest\]/do-dbs: [bulk2]/' "$DM_RUN_DIR/all.yaml" >"$DM_RUN_DIR/full.yaml"
+write_chunked_task full.yaml ff_full full bulk2
 dmctl start-task "$DM_RUN_DIR/full.yaml" >/dev/null || fail "start-task ff_full: $(dmctl start-task "$DM_RUN_DIR/full.yaml")"
 loading2() { local n; unit_is ff_full Load/Running && n=$(down_count bulk2.nokey) && ((n > 0 && n < 500000)); }
 wait_for 180 "ff_full to be loading" loading2 || fail "ff_full never loaded: $(dmctl query-status ff_full)"

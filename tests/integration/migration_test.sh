@@ -8,18 +8,7 @@
 #   2. task-mode full: the worker is killed with -9 in the middle of the load and restarted;
 #      the data is identical and no row of a keyless table is loaded twice.
 set -euo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-export DM_BIN=${DM_BIN:-$ROOT/build/bin}
-source "$ROOT/tests/integration/lib/cluster.sh"
-harness_init
-fail() { echo "migration_test: FAIL: $*" >&2; exit 1; }
-log() { echo "migration_test: $*"; }
-
-source "$ROOT/tests/integration/lib/checksum.sh"
-# same_data SCHEMA...: CHECKSUM TABLE and COUNT(*) of every table equal on both sides.
-same_data() { dm_compare_checksums "127.0.0.1:$UP_PORT" "127.0.0.1:$DOWN_PORT" "$@" 2>/dev/null; }
-show_diff() { dm_compare_checksums "127.0.0.1:$UP_PORT" "127.0.0.1:$DOWN_PORT" "$@" || true; }
-
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 start_mariadb up
 start_mariadb down
@@ -34,20 +23,8 @@ SB=(sysbench --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$UP_PORT" --
     --mysql-db=sbtest --tables=4 --table-size=20000)
 "${SB[@]}" oltp_write_only prepare >/dev/null
 
-start_dm_master m1 ""
-export DM_MASTERS=$M1_ADDR
-lead() { dmctl list-member --leader | grep -q '"name": "m1"'; }
-wait_for 60 "m1 leads" lead
-start_dm_worker w1 "$M1_ADDR" --keepalive-ttl 3
-registered() { dmctl list-member --worker | grep -q '"name": "w1"'; }
-wait_for 30 "w1 registered" registered
-cat >"$DM_RUN_DIR/source.yaml" <<YAML
-source-id: s1
-enable-gtid: true
-from: {host: 127.0.0.1, port: $UP_PORT, user: root, password: ""}
-checker: {backoff-max: 2s}
-YAML
-dmctl operate-source create "$DM_RUN_DIR/source.yaml" >/dev/null || fail "create source"
+start_master_and_workers w1
+create_source s1 'enable-gtid: true' 'checker: {backoff-max: 2s}'
 
 # ---- 1. task-mode all under a write workload, with a worker crash --------------------------
 do_dbs=$(printf '"%s",' "${schemas[@]}")
@@ -90,22 +67,7 @@ mysql_exec up "CREATE DATABASE bulk; USE bulk; CREATE TABLE bulk.nokey (a INT, b
   INSERT INTO bulk.nokey SELECT seq, CONCAT('row ', seq) FROM seq_1_to_300000;
   CREATE TABLE bulk.keyed (id BIGINT PRIMARY KEY, v VARCHAR(64));
   INSERT INTO bulk.keyed SELECT seq, REPEAT(CHAR(65 + seq % 26), 40) FROM seq_1_to_300000;"
-cat >"$DM_RUN_DIR/full.yaml" <<YAML
-name: mig_full
-task-mode: full
-target-database: {host: 127.0.0.1, port: $DOWN_PORT, user: root, password: ""}
-block-allow-list:
-  bal: {do-dbs: [bulk]}
-mydumpers:
-  d: {threads: 2, rows: 20000, chunk-filesize: 1}
-loaders:
-  l: {pool-size: 2}
-mysql-instances:
-  - source-id: s1
-    block-allow-list: bal
-    mydumper-config-name: d
-    loader-config-name: l
-YAML
+write_chunked_task full.yaml mig_full full bulk
 dmctl start-task "$DM_RUN_DIR/full.yaml" >/dev/null || fail "start-task full"
 loading() { unit_is mig_full Load/Running && (( $(mysql_exec down "SELECT COUNT(*) FROM bulk.nokey" 2>/dev/null || echo 0) > 0 )); }
 wait_for 120 "mig_full to be loading" loading || fail "mig_full never loaded: $(dmctl query-status mig_full)"

@@ -17,13 +17,7 @@
 #  7. transfer, disable/enable (POSTs without a body, as in DM's docs), delete the source;
 #     dmctl still works on its private prefix.
 set -euo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-export DM_BIN=${DM_BIN:-$ROOT/build/bin}
-source "$ROOT/tests/integration/lib/cluster.sh"
-harness_init
-
-fail() { echo "openapi_test: FAIL: $*" >&2; exit 1; }
-step() { echo "== $*"; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 start_mariadb up
 start_mariadb down

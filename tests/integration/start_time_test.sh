@@ -19,28 +19,8 @@
 #      CREATE statements), data identical to the upstream.
 #   5. the same source without enable-gtid: the stream starts at T's file:pos.
 set -euo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-export DM_BIN=${DM_BIN:-$ROOT/build/bin}
-source "$ROOT/tests/integration/lib/cluster.sh"
-source "$ROOT/tests/integration/lib/checksum.sh"
-harness_init
-fail() { echo "start_time_test: FAIL: $*" >&2; exit 1; }
-log() { echo "start_time_test: $*"; }
-same_data() { dm_compare_checksums "127.0.0.1:$UP_PORT" "127.0.0.1:$DOWN_PORT" "$@" 2>/dev/null; }
-show_diff() { dm_compare_checksums "127.0.0.1:$UP_PORT" "127.0.0.1:$DOWN_PORT" "$@" || true; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-status() {
-  local out
-  out=$(dmctl query-status st 2>/dev/null) || return 1
-  python3 -c '
-import json, sys
-j = json.loads(sys.argv[1])
-s = j["sources"][0]["subTaskStatus"][0]
-print(eval(sys.argv[2]))' "$out" "$1"
-}
-stage_is() { [[ "$(status 's["unit"] + "/" + s["stage"]')" == "$1" ]]; }
-error_msg() { status '" ".join(e["Message"] for e in s["result"]["errors"])'; }
-result_of() { json_get "$1" 'str(j["result"]).lower()'; }
 down_rows() { mysql_exec down "SELECT CONCAT(COUNT(*), ':', IFNULL(MIN(id), 0), ':', IFNULL(MAX(id), 0)) FROM st.t" 2>/dev/null; }
 rows_are() { [[ "$(down_rows)" == "$1" ]]; }
 cli_args() { ETCDCTL_API=3 "${DM_ETCDCTL:-etcdctl}" --endpoints="http://127.0.0.1:$M1_ETCD_PORT" \
@@ -50,34 +30,9 @@ start_time_cleared() { [[ "$(cli_args)" == *'"start_time":""'* ]]; }
 start_mariadb up
 start_mariadb down
 mysql_exec up "SET GLOBAL time_zone = '+05:00'"
-start_dm_master m1 ""
-export DM_MASTERS=$M1_ADDR
-lead() { dmctl list-member --leader | grep -q '"name": "m1"'; }
-wait_for 60 "m1 leads" lead
-start_dm_worker w1 "$M1_ADDR" --keepalive-ttl 3
-registered() { dmctl list-member --worker | grep -q '"name": "w1"'; }
-wait_for 30 "w1 registered" registered
-cat >"$DM_RUN_DIR/source.yaml" <<YAML
-source-id: s1
-enable-gtid: true
-from: {host: 127.0.0.1, port: $UP_PORT, user: root, password: ""}
-checker: {backoff-max: 2s}
-YAML
-cat >"$DM_RUN_DIR/task.yaml" <<YAML
-name: st
-task-mode: incremental
-target-database: {host: 127.0.0.1, port: $DOWN_PORT, user: root, password: ""}
-ignore-checking-items: ["table_schema"]
-block-allow-list:
-  bal: {do-dbs: [st]}
-syncers:
-  sy: {safe-mode-duration: 0s}
-mysql-instances:
-  - source-id: s1
-    block-allow-list: bal
-    syncer-config-name: sy
-YAML
-dmctl operate-source create "$DM_RUN_DIR/source.yaml" >/dev/null || fail "operate-source create"
+start_master_and_workers w1
+create_source s1 'enable-gtid: true' 'checker: {backoff-max: 2s}'
+write_incremental_task st st
 
 # Rows A (ids 1..100) in two binlog files, 2 s, T, rows B (101..200) in two more files.
 mysql_exec up "CREATE DATABASE st; CREATE TABLE st.t (id INT PRIMARY KEY, batch CHAR(1));"
@@ -109,7 +64,7 @@ out=$(dmctl check-task --start-time "$T" "$DM_RUN_DIR/task.yaml") || fail "check
 # ---- 1. exactly the rows after T --------------------------------------------------------
 log "1. start-task --start-time '$T' replicates exactly rows B"
 out=$(dmctl start-task --start-time "$T" "$DM_RUN_DIR/task.yaml") || fail "start-task: $out"
-wait_for 60 "task st syncing" stage_is Sync/Running || fail "st: $(dmctl query-status st)"
+wait_for 60 "task st syncing" unit_is st Sync/Running || fail "st: $(dmctl query-status st)"
 wait_for 60 "rows B replicated" rows_are "100:101:200" || fail "downstream rows $(down_rows), expected B only (100:101:200): $(dmctl query-status st)"
 a=$(mysql_exec down "SELECT COUNT(*) FROM st.t WHERE batch <> 'B'")
 [[ "$a" == 0 ]] || fail "$a rows that are not B downstream"
@@ -140,8 +95,8 @@ a=$(mysql_exec down "SELECT COUNT(*) FROM st.t WHERE id <= 100")
 log "3. a start-time after the newest binlog event"
 dmctl stop-task st >/dev/null || fail "stop-task"
 out=$(dmctl start-task --start-time "2099-01-01 00:00:00" "$DM_RUN_DIR/task.yaml") || fail "start-task (late): $out"
-wait_for 60 "st paused" stage_is Sync/Paused || fail "not paused: $(dmctl query-status st)"
-msg=$(error_msg)
+wait_for 60 "st paused" unit_is st Sync/Paused || fail "not paused: $(dmctl query-status st)"
+msg=$(task_errors st)
 [[ "$msg" == *"2099-01-01 00:00:00"* && "$msg" == *"is too late, no binlog location matches it"* && "$msg" == *"newest binlog event"* ]] ||
   fail "error does not say the time is too late: $msg"
 
@@ -150,7 +105,7 @@ log "4. a start-time before the oldest binlog starts at the oldest binlog"
 dmctl stop-task st >/dev/null || fail "stop-task"
 mysql_exec down "DROP DATABASE st"
 out=$(dmctl start-task --start-time "2000-01-01 00:00:00" "$DM_RUN_DIR/task.yaml") || fail "start-task (early): $out"
-wait_for 60 "st syncing" stage_is Sync/Running || fail "st: $(dmctl query-status st)"
+wait_for 60 "st syncing" unit_is st Sync/Running || fail "st: $(dmctl query-status st)"
 synced() { same_data st; }
 wait_for 60 "everything replicated from the oldest binlog" synced || { show_diff st; fail "early start: $(dmctl query-status st)"; }
 rows_are "260:1:260" || fail "downstream rows $(down_rows), expected 260:1:260"

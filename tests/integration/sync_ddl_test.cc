@@ -73,9 +73,7 @@ block-allow-list:
         tbl-name: ign
 )yaml";
   std::string task = synctest::TaskYaml(
-      down_->port(),
-      "    meta:\n      binlog-gtid: \"" + start +
-          "\"\n    syncer-config-name: global\n    route-rules: [r]\n    block-allow-list: bal\n",
+      down_->port(), synctest::FromGtid(start, "    route-rules: [r]\n    block-allow-list: bal\n"),
       global);
   Up("CREATE DATABASE app; CREATE TABLE app.t1 (id INT PRIMARY KEY, v INT, s VARCHAR(20)); "
      "CREATE TABLE app.t2 (id INT PRIMARY KEY AUTO_INCREMENT, a INT, b VARCHAR(10)) "
@@ -185,10 +183,7 @@ filters:
     action: Ignore
 )yaml";
   std::string task = synctest::TaskYaml(
-      down_->port(),
-      "    meta:\n      binlog-gtid: \"" + start +
-          "\"\n    syncer-config-name: global\n    filter-rules: [noadd]\n",
-      global);
+      down_->port(), synctest::FromGtid(start, "    filter-rules: [noadd]\n"), global);
   Up("CREATE DATABASE app; CREATE TABLE app.p (id INT PRIMARY KEY, a VARCHAR(10))");
   Up("INSERT INTO app.p VALUES (1, 'one'), (2, 'two')");
   {
@@ -274,10 +269,7 @@ routes:
     target-table: p2
 )yaml";
   std::string task = synctest::TaskYaml(
-      down_->port(),
-      "    meta:\n      binlog-gtid: \"" + start +
-          "\"\n    syncer-config-name: global\n    route-rules: [p]\n",
-      global);
+      down_->port(), synctest::FromGtid(start, "    route-rules: [p]\n"), global);
   Up("CREATE DATABASE app; CREATE TABLE app.g (id INT PRIMARY KEY, v INT, s VARCHAR(20))");
   Up("CREATE DATABASE src; CREATE TABLE src.p (id INT PRIMARY KEY, v INT)");
   for (int i = 1; i <= 50; ++i) {
@@ -433,10 +425,8 @@ TEST_F(SyncCollationIT, StrictKeepsTheUpstreamCollations) {
             synctest::QueryOne(*downc_, "SELECT @@collation_server"))
       << "the test needs servers whose default collations differ";
   std::string start = GtidPos();
-  std::string task = synctest::TaskYaml(
-      down_->port(),
-      "    meta:\n      binlog-gtid: \"" + start + "\"\n    syncer-config-name: global\n",
-      Syncer() + "collation_compatible: strict\n");
+  std::string task = synctest::TaskYaml(down_->port(), synctest::FromGtid(start),
+                                        Syncer() + "collation_compatible: strict\n");
   Up("CREATE DATABASE coll1");  // neither charset nor collation: the upstream's collation_server
   Up("CREATE TABLE coll1.t (id INT PRIMARY KEY, a VARCHAR(10), b VARCHAR(10) CHARACTER SET utf8mb4)");
   Up("CREATE DATABASE coll2 CHARACTER SET latin1");

@@ -66,9 +66,7 @@ TEST_F(SyncIT, GtidIncrementalWithDdlAndResume) {
   // The DDL comes through the binlog too.
   Up("CREATE DATABASE app; CREATE TABLE app.t (id INT PRIMARY KEY, v INT, s VARCHAR(50)); "
      "CREATE TABLE app.k (a INT, b VARCHAR(10))");
-  std::string task = synctest::TaskYaml(down_->port(), "    meta:\n      binlog-gtid: \"" + start +
-                                                           "\"\n    syncer-config-name: global\n",
-                                        Syncer());
+  std::string task = synctest::TaskYaml(down_->port(), synctest::FromGtid(start), Syncer());
   auto sync = RunningSync::Start(synctest::SourceYaml(up_->port(), true), task);
   DM_ASSERT_OK(sync);
   Workload(*upc_, 1, 600);
@@ -138,12 +136,9 @@ TEST_F(SyncIT, FilePosIncrementalMultiRowsCompact) {
 
 TEST_F(SyncIT, TypesCorpusInsertUpdateDelete) {
   std::string start = GtidPos();
-  auto sync = RunningSync::Start(
-      synctest::SourceYaml(up_->port(), true),
-      synctest::TaskYaml(down_->port(),
-                         "    meta:\n      binlog-gtid: \"" + start +
-                             "\"\n    syncer-config-name: global\n",
-                         Syncer(4)));
+  auto sync =
+      RunningSync::Start(synctest::SourceYaml(up_->port(), true),
+                         synctest::TaskYaml(down_->port(), synctest::FromGtid(start), Syncer(4)));
   DM_ASSERT_OK(sync);
   auto client = testing::FindProgram("mariadb");
   ASSERT_TRUE(client.has_value());
@@ -391,12 +386,9 @@ TEST_F(SyncIT, DownstreamCrashAndRestartMidWorkload) {
   Down("CREATE DATABASE app; CREATE TABLE app.t (id INT PRIMARY KEY, v INT, s VARCHAR(50)); "
        "CREATE TABLE app.k (a INT, b VARCHAR(10))");
   std::string start = GtidPos();
-  auto sync = RunningSync::Start(
-      synctest::SourceYaml(up_->port(), true),
-      synctest::TaskYaml(down_->port(),
-                         "    meta:\n      binlog-gtid: \"" + start +
-                             "\"\n    syncer-config-name: global\n",
-                         Syncer(4)));
+  auto sync =
+      RunningSync::Start(synctest::SourceYaml(up_->port(), true),
+                         synctest::TaskYaml(down_->port(), synctest::FromGtid(start), Syncer(4)));
   DM_ASSERT_OK(sync);
   std::atomic<bool> writing{true};
   std::thread writer([&] {

@@ -34,6 +34,12 @@ inline std::string TaskYaml(uint16_t down_port, const std::string& instance,
          instance + global;
 }
 
+// The instance entry of a task (for TaskYaml) that starts at the GTID set `gtid` with the
+// syncer config named `global`; `more` adds indented lines to the entry (rule names).
+inline std::string FromGtid(const std::string& gtid, const std::string& more = "") {
+  return "    meta:\n      binlog-gtid: \"" + gtid + "\"\n    syncer-config-name: global\n" + more;
+}
+
 // Runs a sync unit's Process() on its own thread.
 class RunningSync {
  public:

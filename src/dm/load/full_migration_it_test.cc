@@ -189,6 +189,13 @@ Status SysbenchPrepare(const MariaDbServer& s, const std::string& db, int tables
   return Status::OK();
 }
 
+// Runs `sql` (statements separated by ';') on a new connection to `s`.
+Status Exec(const MariaDbServer& s, const std::string& sql) {
+  auto c = s.Connect();
+  if (!c.ok()) return c.status();
+  return (*c)->Execute(sql);
+}
+
 class FullMigrationTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -220,6 +227,15 @@ class FullMigrationTest : public ::testing::Test {
     dir_ = *dir + "/data";
   }
 
+  // A task `name` over `dbs` with this test's loader dir, other options as TaskOptions.
+  TaskOptions Options(const std::string& name, std::vector<std::string> dbs) const {
+    TaskOptions o;
+    o.dir = dir_;
+    o.name = name;
+    o.dbs = std::move(dbs);
+    return o;
+  }
+
   static std::unique_ptr<MariaDbServer> up_;
   std::unique_ptr<MariaDbServer> down_;
   std::string dir_;
@@ -227,8 +243,7 @@ class FullMigrationTest : public ::testing::Test {
 std::unique_ptr<MariaDbServer> FullMigrationTest::up_;
 
 TEST_F(FullMigrationTest, CorpusAndSysbenchMigrateIdentically) {
-  TaskOptions o;
-  o.dir = dir_;
+  TaskOptions o = Options("full", {"corpus", "sbtest"});
   auto ctx = Context(*up_, *down_, o);
   ASSERT_NE(ctx, nullptr);
   nlohmann::json ds, ls;
@@ -279,10 +294,8 @@ TEST_F(FullMigrationTest, CorpusAndSysbenchMigrateIdentically) {
 }
 
 TEST_F(FullMigrationTest, ModeAllKeepsMetadataForSync) {
-  TaskOptions o;
-  o.dir = dir_;
+  TaskOptions o = Options("full", {"sbtest"});
   o.mode = "all";
-  o.dbs = {"sbtest"};
   o.rows = 0;  // whole tables, one file each (chunk-filesize 64)
   o.chunk_filesize = "64";
   auto ctx = Context(*up_, *down_, o);
@@ -303,10 +316,7 @@ TEST_F(FullMigrationTest, ModeAllKeepsMetadataForSync) {
 // A load that dies after the data but before the deferred secondary indexes are built
 // builds them when it resumes.
 TEST_F(FullMigrationTest, DeferredIndexesAreBuiltOnResume) {
-  TaskOptions o;
-  o.dir = dir_;
-  o.name = "idx";
-  o.dbs = {"sbtest"};
+  TaskOptions o = Options("idx", {"sbtest"});
   o.clean = false;
   auto ctx = Context(*up_, *down_, o);
   ASSERT_NE(ctx, nullptr);
@@ -333,11 +343,8 @@ TEST_F(FullMigrationTest, LoadsMydumperOutput) {
   std::string regex = "^corpus\\.(";
   for (size_t i = 0; i < tables.size(); ++i) regex += (i ? "|" : "") + tables[i];
   regex += ")$";
-  TaskOptions o;
-  o.dir = dir_;
-  o.name = "myd";
+  TaskOptions o = Options("myd", {"corpus"});
   o.mode = "load";
-  o.dbs = {"corpus"};
   auto r = testing::RunCommand({"mydumper", "-h", "127.0.0.1", "-P", std::to_string(up_->port()), "-u", "root",
                                 "-o", dir_ + ".myd", "-t", "2", "--regex", regex},
                                std::chrono::seconds(120));
@@ -367,10 +374,7 @@ TEST_F(FullMigrationTest, StrictCollationsFromSchemaFilesWithoutCollate) {
   mo.extra_args = {"--character-set-server=latin1", "--collation-server=latin1_general_ci"};
   auto down = MariaDbServer::Start(mo);
   ASSERT_TRUE(down.ok()) << down.status().ToString();
-  TaskOptions o;
-  o.dir = dir_;
-  o.name = "coll";
-  o.dbs = {"colldb"};
+  TaskOptions o = Options("coll", {"colldb"});
   o.clean = false;
   o.mode = "dump";
   DM_ASSERT_OK(RunDump(Context(*up_, **down, o)));
@@ -415,19 +419,14 @@ TEST_F(FullMigrationTest, StrictCollationsFromSchemaFilesWithoutCollate) {
 }
 
 TEST_F(FullMigrationTest, RoutesMergeShardsWithExtractedColumns) {
-  auto up = up_->Connect();
-  ASSERT_TRUE(up.ok());
-  ASSERT_TRUE((*up)->Execute("DROP DATABASE IF EXISTS shard_a; DROP DATABASE IF EXISTS shard_b; "
-                             "CREATE DATABASE shard_a; CREATE DATABASE shard_b; "
-                             "CREATE TABLE shard_a.t_1 (id INT PRIMARY KEY, v VARCHAR(10)); "
-                             "CREATE TABLE shard_b.t_2 (id INT PRIMARY KEY, v VARCHAR(10)); "
-                             "INSERT INTO shard_a.t_1 VALUES (1,'a1'),(2,'a2'); "
-                             "INSERT INTO shard_b.t_2 VALUES (1,'b1')")
-                  .ok());
-  TaskOptions o;
-  o.dir = dir_;
-  o.name = "route";
-  o.dbs = {"shard_a", "shard_b"};
+  DM_ASSERT_OK(Exec(*up_,
+                    "DROP DATABASE IF EXISTS shard_a; DROP DATABASE IF EXISTS shard_b; "
+                    "CREATE DATABASE shard_a; CREATE DATABASE shard_b; "
+                    "CREATE TABLE shard_a.t_1 (id INT PRIMARY KEY, v VARCHAR(10)); "
+                    "CREATE TABLE shard_b.t_2 (id INT PRIMARY KEY, v VARCHAR(10)); "
+                    "INSERT INTO shard_a.t_1 VALUES (1,'a1'),(2,'a2'); "
+                    "INSERT INTO shard_b.t_2 VALUES (1,'b1')"));
+  TaskOptions o = Options("route", {"shard_a", "shard_b"});
   o.routes =
       "  r1:\n    schema-pattern: \"shard_*\"\n    table-pattern: \"t_*\"\n    target-schema: \"merged\"\n"
       "    target-table: \"t\"\n    extract-table:\n      table-regexp: \"t_(.*)\"\n      target-column: \"c_table\"\n"
@@ -562,18 +561,14 @@ TEST_F(FullMigrationTest, SnapshotPositionIsExactUnderWritesWithLockTables) {
 // makes any re-inserted committed row fail the rerun, and a table without any key
 // (duplicate rows on purpose) shows a duplicated or lost row in its count and checksum.
 TEST_F(FullMigrationTest, LoadKilledWithSigkillResumesExactly) {
-  auto up = up_->Connect();
-  ASSERT_TRUE(up.ok());
-  ASSERT_TRUE((*up)->Execute("SET SESSION max_recursive_iterations = 1000000; "
-                             "DROP DATABASE IF EXISTS crash; CREATE DATABASE crash; "
-                             "CREATE TABLE crash.nokey (a INT, b VARCHAR(100)); "
-                             "INSERT INTO crash.nokey WITH RECURSIVE q(n) AS (SELECT 1 UNION ALL SELECT n + 1 "
-                             "FROM q WHERE n < 200000) SELECT n % 100, REPEAT(CHAR(65 + n % 26), 80) FROM q")
-                  .ok());
-  TaskOptions o;
-  o.dir = dir_;
-  o.name = "crash";
-  o.dbs = {"crash", "sbtest"};
+  DM_ASSERT_OK(
+      Exec(*up_,
+           "SET SESSION max_recursive_iterations = 1000000; "
+           "DROP DATABASE IF EXISTS crash; CREATE DATABASE crash; "
+           "CREATE TABLE crash.nokey (a INT, b VARCHAR(100)); "
+           "INSERT INTO crash.nokey WITH RECURSIVE q(n) AS (SELECT 1 UNION ALL SELECT n + 1 "
+           "FROM q WHERE n < 200000) SELECT n % 100, REPEAT(CHAR(65 + n % 26), 80) FROM q"));
+  TaskOptions o = Options("crash", {"crash", "sbtest"});
   o.on_duplicate = "error";
   o.pool_size = 2;
   o.chunk_filesize = "4";
@@ -648,25 +643,19 @@ class FullFailoverTest : public FullMigrationTest {
   void SetUp() override {
     FullMigrationTest::SetUp();
     if (HasFatalFailure() || IsSkipped()) return;
-    auto up = up_->Connect();
-    ASSERT_TRUE(up.ok());
-    ASSERT_TRUE((*up)->Execute("DROP DATABASE IF EXISTS swap; CREATE DATABASE swap; USE swap; "
-                               "CREATE TABLE swap.nokey (a INT, b VARCHAR(40)); "
-                               "INSERT INTO swap.nokey SELECT seq, CONCAT('row ', seq) FROM seq_1_to_30000; "
-                               "CREATE TABLE swap.k (id INT PRIMARY KEY, v VARCHAR(40)); "
-                               "INSERT INTO swap.k SELECT seq, REPEAT('v', seq % 30) FROM seq_1_to_30000")
-                    .ok());
-    o_.dir = dir_;
-    o_.name = "swap";
+    DM_ASSERT_OK(Exec(*up_,
+                      "DROP DATABASE IF EXISTS swap; CREATE DATABASE swap; USE swap; "
+                      "CREATE TABLE swap.nokey (a INT, b VARCHAR(40)); "
+                      "INSERT INTO swap.nokey SELECT seq, CONCAT('row ', seq) FROM seq_1_to_30000; "
+                      "CREATE TABLE swap.k (id INT PRIMARY KEY, v VARCHAR(40)); "
+                      "INSERT INTO swap.k SELECT seq, REPEAT('v', seq % 30) FROM seq_1_to_30000"));
+    o_ = Options("swap", {"swap"});
     o_.mode = "all";
-    o_.dbs = {"swap"};
     o_.rows = 5000;
     o_.clean = false;
   }
   void TearDown() override {
-    if (up_ != nullptr) {
-      if (auto up = up_->Connect(); up.ok()) (void)(*up)->Execute("DROP DATABASE IF EXISTS swap");
-    }
+    if (up_ != nullptr) (void)Exec(*up_, "DROP DATABASE IF EXISTS swap");
   }
   // Loads D1 completely, then makes its checkpoint look interrupted (one file unfinished),
   // removes the dump directory and changes the upstream.
@@ -677,17 +666,15 @@ class FullFailoverTest : public FullMigrationTest {
     *first_id = m->dump_id;
     ASSERT_EQ(first_id->size(), 32u);
     ASSERT_TRUE(RunLoad(ctx).ok());
-    auto down = down_->Connect();
-    ASSERT_TRUE(down.ok());
-    ASSERT_TRUE((*down)->Execute("UPDATE dm_meta.swap_loader_checkpoint SET `offset` = `end_pos` DIV 2 "
-                                 "WHERE `filename` LIKE 'swap.nokey.%' LIMIT 1").ok());
+    DM_ASSERT_OK(Exec(*down_,
+                      "UPDATE dm_meta.swap_loader_checkpoint SET `offset` = `end_pos` DIV 2 "
+                      "WHERE `filename` LIKE 'swap.nokey.%' LIMIT 1"));
     std::filesystem::remove_all(dump::DumpDir(*ctx));
-    auto up = up_->Connect();
-    ASSERT_TRUE(up.ok());
-    ASSERT_TRUE((*up)->Execute("DELETE FROM swap.nokey WHERE a % 100 = 0; UPDATE swap.nokey SET b = 'changed' "
-                               "WHERE a % 77 = 0; INSERT INTO swap.nokey VALUES (-1, 'new'); "
-                               "DELETE FROM swap.k WHERE id % 3 = 0")
-                    .ok());
+    DM_ASSERT_OK(
+        Exec(*up_,
+             "DELETE FROM swap.nokey WHERE a % 100 = 0; UPDATE swap.nokey SET b = 'changed' "
+             "WHERE a % 77 = 0; INSERT INTO swap.nokey VALUES (-1, 'new'); "
+             "DELETE FROM swap.k WHERE id % 3 = 0"));
   }
   TaskOptions o_;
 };

@@ -8,7 +8,7 @@
 
 #include "dm/ddl/parser.h"
 #include "dm/schema/tracker.h"
-#include "dm/testing/gtest_skip.h"
+#include "dm/testing/mariadb_test.h"
 
 namespace dm::schema {
 namespace {
@@ -29,19 +29,9 @@ TableInfo Normalize(TableInfo t, std::string_view schema) {
 
 std::string Dump(const TableInfo& t) { return TableInfoToJson(t); }
 
-class TrackerIT : public ::testing::Test {
+class TrackerIT : public testing::MariaDbTest {
  protected:
-  void SetUp() override {
-    DM_REQUIRE_MARIADB();
-    testing::MariaDbOptions o;
-    o.name = "tracker-it";
-    auto s = testing::MariaDbServer::Start(o);
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    server_ = std::move(s).value();
-    auto c = server_->Connect();
-    ASSERT_TRUE(c.ok()) << c.status().ToString();
-    conn_ = std::move(c).value();
-  }
+  TrackerIT() : MariaDbTest("tracker-it") {}
 
   std::vector<std::string> ServerTables(std::string_view schema) {
     auto r = conn_->Query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = '" +
@@ -53,9 +43,6 @@ class TrackerIT : public ::testing::Test {
     }
     return out;
   }
-
-  std::unique_ptr<testing::MariaDbServer> server_;
-  std::unique_ptr<mysql::Connection> conn_;
 };
 
 TEST_F(TrackerIT, TrackedSchemaMatchesServerAfterEveryDdl) {

@@ -55,6 +55,14 @@ Result<std::unique_ptr<BinlogStream>> BinlogStream::Open(StreamOptions options) 
   // Establish the starting boundary from the options (or the server's current state).
   const StreamOptions& o = s->options_;
   if (o.start_gtid) {
+    if (s->info_.flavor == gtid::Flavor::kMySQL && !s->info_.gtid_mode) {
+      // MySQL refuses COM_BINLOG_DUMP_GTID unless gtid_mode is ON (ERR 1236 on the dump).
+      return Status(Code::kFailedPrecondition,
+                    s->conn_->options().Describe() + " (" + s->info_.Describe() +
+                        ") has gtid_mode OFF, so it cannot stream from a GTID set; start from a "
+                        "binlog file and position instead, or set gtid_mode=ON on the server",
+                    Scope::kUpstream);
+    }
     auto set = gtid::GtidSet::Parse(s->info_.flavor, *o.start_gtid);
     if (!set.ok()) return set.status().WithContext("start GTID set").WithScope(Scope::kConfig);
     s->boundary_gtids_ = std::move(set).value();
@@ -107,6 +115,7 @@ Status BinlogStream::StartDump() {
                                                              : binlog::ChecksumAlg::kOff;
   decoder_ = binlog::Decoder(dopts);
   trx_.Reset();
+  inner_.reset();
   if (options_.heartbeat_period_s > 0) {
     std::string ns = std::to_string(uint64_t(options_.heartbeat_period_s) * 1000000000ULL);
     DM_RETURN_IF_ERROR(c.Execute("SET @master_heartbeat_period = " + ns +
@@ -171,7 +180,52 @@ void BinlogStream::Stop() {
   if (conn_) mariadb_cancel(conn_->raw());
 }
 
+void BinlogStream::Track(const binlog::Event& e, uint32_t log_pos) {
+  trx_.Feed(e);
+  if (trx_.committed() && log_pos != 0) {
+    boundary_pos_ = {file_, log_pos};
+    if (auto& g = trx_.committed_maria_gtid(); g && boundary_gtids_.mutable_mariadb()) {
+      boundary_gtids_.mutable_mariadb()->Update(*g);
+    }
+    if (auto& g = trx_.committed_mysql_gtid(); g && boundary_gtids_.mutable_mysql()) {
+      if (Status st = boundary_gtids_.mutable_mysql()->Add(*g); !st.ok()) {
+        LogWarn("ignoring GTID {}: {}", g->ToString(), st.ToString());
+      }
+    }
+  }
+}
+
 Status BinlogStream::ReadOne(StreamEvent* out, bool* end) {
+  if (inner_) {
+    // The next event inside the last TRANSACTION_PAYLOAD (no checksum of its own).
+    std::string_view raw;
+    uint64_t offset = 0;
+    if (inner_->Next(&raw, &offset)) {
+      out->raw = raw;
+      out->file = file_;
+      out->payload_pos = payload_pos_;
+      Status s = decoder_.DecodeEmbedded(raw, &out->event);
+      if (!s.ok()) {
+        return std::move(s)
+            .WithContext("event at offset " + std::to_string(offset) +
+                         " of the TRANSACTION_PAYLOAD ending at " + file_ + ":" +
+                         std::to_string(payload_end_) + " (stream from " +
+                         conn_->options().Describe() + ")")
+            .WithScope(Scope::kUpstream);
+      }
+      Track(out->event, payload_end_);
+      return Status::OK();
+    }
+    Status s = inner_->status();
+    inner_.reset();
+    if (!s.ok()) {
+      return std::move(s)
+          .WithContext("TRANSACTION_PAYLOAD ending at " + file_ + ":" +
+                       std::to_string(payload_end_) + " (stream from " +
+                       conn_->options().Describe() + ")")
+          .WithScope(Scope::kUpstream);
+    }
+  }
   MYSQL* m = conn_->raw();
   unsigned long len = mysql_net_read_packet(m);
   if (stopped_) {
@@ -181,9 +235,24 @@ Status BinlogStream::ReadOne(StreamEvent* out, bool* end) {
   if (len == packet_error) {
     Status s = conn_->LastError("reading the binlog stream");
     if (mysql_errno(m) == 1236) {
-      s = std::move(s).WithContext(
-          "the server cannot send the requested binlog (purged file or GTID no longer in its "
-          "binlogs?); start from a position the server still has");
+      // ER_MASTER_FATAL_ERROR_READING_BINLOG: the server refuses the start point (or its
+      // binlog is unreadable). Say what was asked for and how to pick a start it can serve.
+      const bool maria = info_.flavor == gtid::Flavor::kMariaDB;
+      std::string asked = use_gtid_ ? "GTID set '" + boundary_gtids_.ToString() + "'"
+                                    : "position " + boundary_pos_.ToString();
+      std::string todo =
+          use_gtid_
+              ? (maria ? "start from a GTID position whose transactions are still in the "
+                         "server's binlogs (SHOW BINARY LOGS; @@global.gtid_binlog_pos, "
+                         "BINLOG_GTID_POS()) or run a new full dump"
+                       : "start from a GTID set that contains the server's @@global.gtid_purged "
+                         "and is contained in its @@global.gtid_executed, or run a new full dump")
+              : "start from a file listed by SHOW BINARY LOGS, at an event boundary within "
+                "its size, or run a new full dump";
+      s = Status(Code::kFailedPrecondition,
+                 "the server refused to send its binlog from " + asked + ": " +
+                     std::string(s.message()) + "; " + todo,
+                 Scope::kUpstream, 1236);
     }
     return s;
   }
@@ -199,6 +268,7 @@ Status BinlogStream::ReadOne(StreamEvent* out, bool* end) {
   }
   buf_.assign(reinterpret_cast<const char*>(p + 1), len - 1);
   out->raw = buf_;
+  out->payload_pos = 0;
   Status s = decoder_.Decode(buf_, &out->event);
   if (!s.ok()) {
     return std::move(s)
@@ -209,26 +279,34 @@ Status BinlogStream::ReadOne(StreamEvent* out, bool* end) {
   if (const auto* r = out->event.As<binlog::RotateEvent>()) {
     out->file = file_;
     file_ = std::string(r->next_file);
-    if (!use_gtid_ || trx_.at_boundary()) {
+    // A MySQL GTID dump (re)starts a file with an artificial ROTATE to position 4 and then
+    // skips what the replica has: no progress, so a boundary already in that file stays.
+    const bool restart_of_file = use_gtid_ && h.log_pos == 0 && file_ == boundary_pos_.file;
+    if ((!use_gtid_ || trx_.at_boundary()) && !restart_of_file) {
       boundary_pos_ = {file_, r->position};
     }
     return Status::OK();
   }
   out->file = file_;
-  if (h.type == binlog::EventType::kHeartbeat || h.type == binlog::EventType::kHeartbeatV2) {
+  if (const auto* hb = out->event.As<binlog::HeartbeatEvent>()) {
+    // MySQL's heartbeat carries the end of what it has read of the file: the end of a group
+    // it skipped for a GTID dump, or the end of the binlog when idle. Outside a transaction
+    // that is where the stream is (a MySQL replica's IO thread does the same).
+    if (info_.flavor == gtid::Flavor::kMySQL && trx_.at_boundary() && hb->file == file_ &&
+        file_ == boundary_pos_.file && hb->position > boundary_pos_.pos) {
+      boundary_pos_.pos = hb->position;
+    }
     return Status::OK();
   }
-  trx_.Feed(out->event);
-  if (trx_.committed() && h.log_pos != 0) {
-    boundary_pos_ = {file_, h.log_pos};
-    if (auto& g = trx_.committed_maria_gtid(); g && boundary_gtids_.mutable_mariadb()) {
-      boundary_gtids_.mutable_mariadb()->Update(*g);
-    }
-    if (auto& g = trx_.committed_mysql_gtid(); g && boundary_gtids_.mutable_mysql()) {
-      if (Status st = boundary_gtids_.mutable_mysql()->Add(*g); !st.ok()) {
-        LogWarn("ignoring GTID {}: {}", g->ToString(), st.ToString());
-      }
-    }
+  Track(out->event, h.log_pos);
+  if (const auto* tp = out->event.As<binlog::TransactionPayloadEvent>()) {
+    // A whole transaction, compressed: its events come next, from Next() calls that do not
+    // read the connection.
+    payload_.assign(binlog::kBinlogMagic);
+    payload_ += tp->uncompressed;
+    payload_end_ = h.log_pos;
+    payload_pos_ = h.log_pos >= h.event_size ? h.log_pos - h.event_size : 0;
+    inner_.emplace(payload_, "TRANSACTION_PAYLOAD");
   }
   return Status::OK();
 }
@@ -251,8 +329,11 @@ Status BinlogStream::Next(StreamEvent* out, bool* end) {
                      h.type == binlog::EventType::kHeartbeat ||
                      h.type == binlog::EventType::kHeartbeatV2 || h.log_pos == 0;
       // After a reconnect the server re-sends the interrupted transaction: skip what the
-      // caller already has.
-      if (!control && out->file == delivered_.file && h.log_pos <= delivered_.pos) continue;
+      // caller already has (with the events inside a compressed transaction).
+      if (!control && out->file == delivered_.file && h.log_pos <= delivered_.pos) {
+        if (h.type == binlog::EventType::kTransactionPayload) inner_.reset();
+        continue;
+      }
       if (!control) delivered_ = {out->file, h.log_pos};
       return s;
     }

@@ -12,6 +12,11 @@
 // stream started from GTIDs, else by file:pos). Events of the interrupted transaction
 // that were already returned are not returned again, so the caller sees each event once.
 //
+// Compressed transactions (MySQL 8.0.20+ binlog_transaction_compression=ON): Next() returns
+// the TRANSACTION_PAYLOAD event, then the events inside it one by one (BEGIN, TABLE_MAP,
+// ROWS, ..., XID), decoded with the stream's table maps. Those inner events have log_pos 0
+// (as in the payload); the transaction's end, boundary_position(), is the payload's end.
+//
 // Thread-safety: Next() from one thread; Stop() may be called from any thread.
 
 #include <atomic>
@@ -23,6 +28,7 @@
 
 #include "dm/base/result.h"
 #include "dm/binlog/decoder.h"
+#include "dm/binlog/file_splitter.h"
 #include "dm/binlog/trx_boundary.h"
 #include "dm/gtid/location.h"
 #include "dm/mysql/connection.h"
@@ -48,6 +54,9 @@ struct StreamEvent {
   binlog::Event event;
   std::string_view raw;  // the event's bytes, valid until the next call to Next()
   std::string file;      // binlog file holding the event
+  // For an event inside a TRANSACTION_PAYLOAD: where the payload event starts in `file`
+  // (the inner events have no position of their own); 0 otherwise.
+  uint64_t payload_pos = 0;
 };
 
 class BinlogStream {
@@ -76,6 +85,8 @@ class BinlogStream {
   Status Connect();
   Status StartDump();
   Status ReadOne(StreamEvent* out, bool* end);
+  // Updates the boundary after `e` (log_pos: where the event, or its payload, ends).
+  void Track(const binlog::Event& e, uint32_t log_pos);
 
   StreamOptions options_;
   std::unique_ptr<mysql::Connection> conn_;
@@ -83,6 +94,12 @@ class BinlogStream {
   binlog::Decoder decoder_;
   binlog::TrxBoundaryTracker trx_;
   std::string buf_;
+  // The events of the last TRANSACTION_PAYLOAD not yet returned (magic + uncompressed
+  // payload, split like a file), and where that payload ends in file_.
+  std::string payload_;
+  std::optional<binlog::FileEventSplitter> inner_;
+  uint32_t payload_end_ = 0;
+  uint64_t payload_pos_ = 0;  // where that payload starts
   std::string file_;  // current binlog file
   bool use_gtid_ = false;
   gtid::BinlogPosition boundary_pos_;
