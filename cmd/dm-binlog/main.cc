@@ -50,18 +50,6 @@ rows per table, bytes, seconds and throughput (every row is still fully decoded)
 Exit status: 0 on success, 1 on a decoding or connection error (message on stderr).
 )";
 
-// Runs a read(2)-like call, retrying on EINTR; *got = bytes read (0 at the end).
-template <typename Call>
-Status RetryRead(const char* what, size_t* got, Call&& call) {
-  ssize_t r;
-  do {
-    r = call();
-  } while (r < 0 && errno == EINTR);
-  if (r < 0) return Status::IOError(std::string(what) + " failed: " + strerror(errno));
-  *got = static_cast<size_t>(r);
-  return Status::OK();
-}
-
 // Reads a whole file with read(2) through `decoder` (no mmap: one sequential pass).
 Status DecodeFile(const std::string& path, FileJsonDecoder& decoder) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -73,15 +61,16 @@ Status DecodeFile(const std::string& path, FileJsonDecoder& decoder) {
     return s;
   }
   posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  FileJsonDecoder::FileInput in;
-  in.size = static_cast<uint64_t>(st.st_size);
-  in.read = [fd](char* buf, size_t n, size_t* got) {
-    return RetryRead("read", got, [&] { return read(fd, buf, n); });
+  auto read_fd = [fd](char* buf, size_t n, size_t* got) {
+    ssize_t r;
+    do {
+      r = read(fd, buf, n);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) return Status::IOError(std::string("read failed: ") + strerror(errno));
+    *got = static_cast<size_t>(r);
+    return Status::OK();
   };
-  in.read_at = [fd](char* buf, size_t n, uint64_t offset, size_t* got) {
-    return RetryRead("pread", got, [&] { return pread(fd, buf, n, static_cast<off_t>(offset)); });
-  };
-  Status s = decoder.DecodeFile(in, path);
+  Status s = decoder.DecodeFile(read_fd, static_cast<uint64_t>(st.st_size), path);
   close(fd);
   return s;
 }

@@ -13,7 +13,7 @@ namespace dm::binlog {
 
 namespace {
 
-constexpr uint16_t kStmtEndFlag = 0x0001;
+
 constexpr size_t kServerVersionLength = 50;
 constexpr size_t kMaxColumns = 4096;
 
@@ -292,40 +292,78 @@ Status Decoder::DecodeQuery(const EventHeader& h, std::string_view body, bool co
   return Status::OK();
 }
 
-Status Decoder::DecodeRows(const EventHeader& h, std::string_view body, RowsEvent* e) {
-  const uint8_t t = static_cast<uint8_t>(h.type);
-  bool compressed = false;
-  switch (h.type) {
+namespace {
+
+// The layout of a rows event type (false if `type` is not one).
+bool RowsLayout(EventType type, RowsEvent* e, bool* compressed) {
+  const uint8_t t = static_cast<uint8_t>(type);
+  *compressed = false;
+  switch (type) {
     case EventType::kWriteRowsV1: case EventType::kUpdateRowsV1: case EventType::kDeleteRowsV1:
       e->version = 1;
       e->kind = static_cast<RowsKind>(t - 23);
-      break;
+      return true;
     case EventType::kPreGaWriteRows: case EventType::kPreGaUpdateRows:
     case EventType::kPreGaDeleteRows:  // MySQL 5.1.0-5.1.15: the v1 layout
       e->version = 1;
       e->kind = static_cast<RowsKind>(t - 20);
-      break;
+      return true;
     case EventType::kWriteRowsV2: case EventType::kUpdateRowsV2: case EventType::kDeleteRowsV2:
       e->version = 2;
       e->kind = static_cast<RowsKind>(t - 30);
-      break;
+      return true;
     case EventType::kPartialUpdateRows:
       e->version = 2;
       e->kind = RowsKind::kUpdate;
       e->partial = true;
-      break;
+      return true;
     case EventType::kMariaWriteRowsCompressedV1: case EventType::kMariaUpdateRowsCompressedV1:
     case EventType::kMariaDeleteRowsCompressedV1:
       e->version = 1;
       e->kind = static_cast<RowsKind>(t - 166);
-      compressed = true;
-      break;
-    default:  // kMariaWriteRowsCompressed .. (v2 layout)
+      *compressed = true;
+      return true;
+    case EventType::kMariaWriteRowsCompressed: case EventType::kMariaUpdateRowsCompressed:
+    case EventType::kMariaDeleteRowsCompressed:  // v2 layout
       e->version = 2;
       e->kind = static_cast<RowsKind>(t - 169);
-      compressed = true;
-      break;
+      *compressed = true;
+      return true;
+    default:
+      return false;
   }
+}
+
+}  // namespace
+
+bool IsRowsEvent(EventType type) {
+  RowsEvent e;
+  bool compressed;
+  return RowsLayout(type, &e, &compressed);
+}
+
+Status Decoder::PeekTableId(std::string_view raw, uint64_t* table_id, uint16_t* flags) const {
+  EventHeader h;
+  DM_RETURN_IF_ERROR(ParseEventHeader(raw, &h));
+  uint8_t full_post = 8;
+  if (h.type != EventType::kTableMap) {
+    RowsEvent e;
+    bool compressed;
+    if (!RowsLayout(h.type, &e, &compressed)) {
+      return Status::InvalidArgument(Where(h) + ": not a TABLE_MAP or rows event");
+    }
+    full_post = e.version == 2 ? 10 : 8;
+  }
+  ByteReader r(raw.substr(kEventHeaderSize));
+  *table_id = r.UintLE(TableIdSize(h.type, full_post));
+  *flags = r.U16();
+  if (!r.ok()) return Corrupt(h, "truncated post-header");
+  return Status::OK();
+}
+
+Status Decoder::DecodeRows(const EventHeader& h, std::string_view body, RowsEvent* e) {
+  bool compressed = false;
+  RowsLayout(h.type, e, &compressed);
   ByteReader r(body);
   const uint8_t full_post = e->version == 2 ? 10 : 8;
   e->table_id = r.UintLE(TableIdSize(h.type, full_post));

@@ -53,6 +53,11 @@ class Decoder {
   // Forgets table maps and the format (e.g. after reconnecting to a new stream).
   void Reset();
 
+  // The table id of a TABLE_MAP event, or the table id and flags of a rows event, from
+  // its post-header alone (with this decoder's format): to follow which table maps are in
+  // force without decoding them. kInvalidArgument for other events.
+  Status PeekTableId(std::string_view raw, uint64_t* table_id, uint16_t* flags) const;
+
   // Takes the format and the table maps of `other` (not its options): this decoder then
   // decodes the events that follow the ones `other` has decoded, e.g. on another thread
   // (table maps are immutable and shared).
@@ -73,6 +78,13 @@ class Decoder {
   FormatDescriptionEvent format_;
   std::unordered_map<uint64_t, std::shared_ptr<const TableMap>> tables_;
 };
+
+// True for the rows event types (WRITE/UPDATE/DELETE_ROWS v0/v1/v2, PARTIAL_UPDATE_ROWS,
+// MariaDB's compressed ones).
+bool IsRowsEvent(EventType type);
+
+// Rows events with this flag end their statement: the table maps are forgotten after it.
+inline constexpr uint16_t kStmtEndFlag = 0x0001;
 
 // Parses the 19-byte common header. Fails if `raw` is shorter.
 Status ParseEventHeader(std::string_view raw, EventHeader* header);

@@ -2,6 +2,7 @@
 
 #include <endian.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -70,24 +71,78 @@ std::string DecodeSummary::ToJson(double seconds) const {
   return o;
 }
 
+// --- TrxPosition, PositionFollower --------------------------------------------------
+
+void TrxPosition::Enter(const Event& e) {
+  if (auto* g = e.As<MariaGtidEvent>()) gtid = g->gtid.ToString();
+  if (auto* g = e.As<MysqlGtidEvent>()) gtid = g->anonymous ? "" : g->ToString();
+  trx.Feed(e);
+}
+
+Status PositionFollower::FollowOne(std::string_view raw, bool embedded) {
+  EventHeader h;
+  DM_RETURN_IF_ERROR(ParseEventHeader(raw, &h));
+  if (h.type == EventType::kTableMap || IsRowsEvent(h.type)) {
+    // As Decoder: a TABLE_MAP replaces the one of its id; a statement's end forgets them.
+    uint64_t id;
+    uint16_t flags;
+    DM_RETURN_IF_ERROR(decoder_.PeekTableId(raw, &id, &flags));
+    if (h.type == EventType::kTableMap) {
+      auto& maps = at_.table_maps;
+      auto it = std::find_if(maps.begin(), maps.end(), [&](const auto& m) { return m.table_id == id; });
+      if (it != maps.end()) maps.erase(it);
+      maps.push_back({id, std::string(raw), embedded});
+    } else if (flags & kStmtEndFlag) {
+      at_.table_maps.clear();
+    }
+    return Status::OK();
+  }
+  DM_RETURN_IF_ERROR(embedded ? decoder_.DecodeEmbedded(raw, &event_) : decoder_.Decode(raw, &event_));
+  if (h.type == EventType::kFormatDescription) {
+    at_.format.assign(raw);
+    at_.table_maps.clear();
+  }
+  at_.trx.Enter(event_);
+  at_.trx.Leave();
+  if (auto* tp = event_.As<TransactionPayloadEvent>()) {
+    std::string owned = std::string(kBinlogMagic) + tp->uncompressed;
+    FileEventSplitter payload(owned, "transaction payload");
+    std::string_view inner;
+    uint64_t inner_off = 0;
+    while (payload.Next(&inner, &inner_off)) DM_RETURN_IF_ERROR(FollowOne(inner, true));
+    return payload.status();
+  }
+  return Status::OK();
+}
+
+Status PositionFollower::Follow(std::string_view raw, uint64_t offset, const std::string& path) {
+  Status s = FollowOne(raw, false);
+  if (!s.ok()) return std::move(s).WithContext(path + ": event at offset " + std::to_string(offset));
+  return s;
+}
+
 // --- EventPrinter ----------------------------------------------------------------------
 
-EventPrinter::EventPrinter(DecoderOptions options, Mode mode) : mode_(mode), at_(options) {}
+EventPrinter::EventPrinter(DecoderOptions options, Mode mode)
+    : options_(options), mode_(mode), decoder_(options) {}
 
-void EventPrinter::ContinueFrom(const DecodePosition& at) {
-  at_.decoder.CopyStateFrom(at.decoder);
-  at_.gtid = at.gtid;
-  at_.trx = at.trx;
+Status EventPrinter::ContinueFrom(const RawPosition& at) {
+  decoder_.Reset();
+  if (!at.format.empty()) DM_RETURN_IF_ERROR(decoder_.Decode(at.format, &event_));
+  for (const auto& m : at.table_maps) {
+    DM_RETURN_IF_ERROR(m.embedded ? decoder_.DecodeEmbedded(m.raw, &event_)
+                                  : decoder_.Decode(m.raw, &event_));
+  }
+  trx_ = at.trx;
+  return Status::OK();
 }
 
 Status EventPrinter::Handle(const Event& e, uint64_t pos, std::string_view file,
                             DecodeSummary* s) {
-  if (auto* g = e.As<MariaGtidEvent>()) at_.gtid = g->gtid.ToString();
-  if (auto* g = e.As<MysqlGtidEvent>()) at_.gtid = g->anonymous ? "" : g->ToString();
-  at_.trx.Feed(e);
+  trx_.Enter(e);
   if (mode_ == Mode::kJson) {
-    DM_RETURN_IF_ERROR(writer_.Append(e, pos, file, at_.gtid));
-  } else if (mode_ == Mode::kSummary) {
+    DM_RETURN_IF_ERROR(writer_.Append(e, pos, file, trx_.gtid));
+  } else {
     const EventHeader& h = e.header;
     ++s->events;
     s->bytes += h.event_size;
@@ -105,16 +160,15 @@ Status EventPrinter::Handle(const Event& e, uint64_t pos, std::string_view file,
       (*last_counts_)[static_cast<int>(r->kind)] += n;
       s->rows += n;
     }
-    if (at_.trx.committed()) ++s->transactions;
+    if (trx_.trx.committed()) ++s->transactions;
   }
-  if (at_.trx.committed()) at_.gtid.clear();
+  trx_.Leave();
   return Status::OK();
 }
 
 Status EventPrinter::HandleRaw(std::string_view raw, uint64_t offset, std::string_view file,
                                const std::string& path, DecodeSummary* s) {
-  Decoder& decoder = at_.decoder;
-  Status st = decoder.Decode(raw, &event_);
+  Status st = decoder_.Decode(raw, &event_);
   if (st.ok()) st = Handle(event_, offset, file, s);
   if (st.ok()) {
     if (auto* tp = event_.As<TransactionPayloadEvent>()) {
@@ -125,7 +179,7 @@ Status EventPrinter::HandleRaw(std::string_view raw, uint64_t offset, std::strin
       std::string_view inner_raw;
       uint64_t inner_off = 0;
       while (st.ok() && payload.Next(&inner_raw, &inner_off)) {
-        st = decoder.DecodeEmbedded(inner_raw, &inner_event_);
+        st = decoder_.DecodeEmbedded(inner_raw, &inner_event_);
         if (st.ok()) st = Handle(inner_event_, offset, file, s);
       }
       if (st.ok()) st = payload.status();
@@ -149,51 +203,24 @@ std::string BaseName(const std::string& path) { return path.substr(path.find_las
 // One batch of one file, from the reader to a decoding thread and back to the writer.
 struct Job {
   uint64_t offset = 0;   // file offset of the batch's first event
-  size_t size = 0;       // bytes of whole events
-  DecodePosition start;  // the decoding position before the batch's first event
-  const FileJsonDecoder::FileInput* in = nullptr;
+  RawPosition start;     // the decoding position before the batch's first event
   std::shared_ptr<const std::string> path, name;
-  std::unique_ptr<char[]> buf;  // the batch's bytes, read by the decoding thread
-  size_t cap = 0;
+  std::string bytes;     // whole events, copied while they are in the reader's cache
   JsonBuffer out;
+  DecodeSummary counts;  // summary mode: the batch's counts
   Status status;
   bool done = false;
 };
 
-Status ChangedWhileRead(const std::string& path, uint64_t offset) {
-  return Status::Corruption(path + ": the bytes at offset " + std::to_string(offset) +
-                            " changed while the file was being read (was it rewritten or "
-                            "truncated?); decode a copy that does not change");
-}
-
-// Reads the job's bytes and calls fn(raw event, file offset) for each event until fn
-// fails. The events were checked when the batch was cut; they are checked again in case
-// the file changed since.
+// Calls fn(raw event, file offset) for each event of the batch (sizes checked by the
+// reader) until fn fails.
 template <typename Fn>
-Status ForEachEvent(Job& job, Fn&& fn) {
-  if (job.cap < job.size) {
-    job.cap = job.size;
-    job.buf = std::unique_ptr<char[]>(new char[job.cap]);
-  }
-  char* const buf = job.buf.get();
-  for (size_t done = 0; done < job.size;) {
-    size_t got = 0;
-    Status s = job.in->read_at(buf + done, job.size - done, job.offset + done, &got);
-    if (!s.ok()) {
-      return std::move(s).WithContext(*job.path + ": reading at offset " +
-                                      std::to_string(job.offset + done));
-    }
-    if (got == 0) return ChangedWhileRead(*job.path, job.offset + done);
-    done += got;
-  }
-  for (size_t off = 0; off < job.size;) {
-    if (job.size - off < kEventHeaderSize) return ChangedWhileRead(*job.path, job.offset + off);
+Status ForEachEvent(const Job& job, Fn&& fn) {
+  const char* const buf = job.bytes.data();
+  for (size_t off = 0; off < job.bytes.size();) {
     uint32_t size;
     std::memcpy(&size, buf + off + 9, 4);
     size = le32toh(size);
-    if (size < kEventHeaderSize || size > job.size - off) {
-      return ChangedWhileRead(*job.path, job.offset + off);
-    }
     DM_RETURN_IF_ERROR(fn(std::string_view(buf + off, size), job.offset + off));
     off += size;
   }
@@ -204,10 +231,7 @@ Status ForEachEvent(Job& job, Fn&& fn) {
 
 struct FileJsonDecoder::Pool {
   // `o.threads` decoders: the calling thread (index 0) and o.threads - 1 workers.
-  explicit Pool(const Options& o)
-      : options(o),
-        tracker(DecoderOptions{.verify_checksum = false}, EventPrinter::Mode::kTrackOnly),
-        summaries(o.threads) {
+  explicit Pool(const Options& o) : options(o) {
     DecoderOptions dopts;
     dopts.verify_checksum = o.verify_checksum;
     for (int i = 0; i < o.threads; ++i) {
@@ -227,7 +251,7 @@ struct FileJsonDecoder::Pool {
 
   void Work(int index);
   // Decodes and formats one batch with `printer`, then marks it done.
-  void Run(Job* job, EventPrinter& printer, DecodeSummary* summary);
+  void Run(Job* job, EventPrinter& printer);
   // The calling thread decodes the oldest queued batch itself. False if none is queued.
   bool RunQueued();
   // Writes out the oldest batch if it is finished (with `wait`: once it is). Returns
@@ -240,26 +264,31 @@ struct FileJsonDecoder::Pool {
   void Dispatch(std::unique_ptr<Job> job);
 
   Options options;
-  EventPrinter tracker;  // the position after the last event put in a batch
+  PositionFollower tracker;  // the position after the last event put in a batch
   std::mutex mu;
   std::condition_variable work_cv, done_cv;
   std::deque<Job*> queue;                     // batches to decode, in file order
   std::deque<std::unique_ptr<Job>> inflight;  // queued or decoded, not yet written
   std::vector<std::unique_ptr<Job>> free_jobs;
   std::vector<std::unique_ptr<EventPrinter>> printers;  // one per decoding thread
-  std::vector<DecodeSummary> summaries;                 // one per decoding thread
+  DecodeSummary summary;  // of the batches written out
   std::vector<std::thread> threads;
   bool stop = false;
 };
 
-void FileJsonDecoder::Pool::Run(Job* job, EventPrinter& printer, DecodeSummary* summary) {
+void FileJsonDecoder::Pool::Run(Job* job, EventPrinter& printer) {
   JsonBuffer& out = printer.output();
-  printer.ContinueFrom(job->start);
   out.Swap(job->out);  // format straight into the job's buffer
   out.clear();
-  Status s = ForEachEvent(*job, [&](std::string_view raw, uint64_t offset) {
-    return printer.HandleRaw(raw, offset, *job->name, *job->path, summary);
-  });
+  Status s = printer.ContinueFrom(job->start);
+  if (!s.ok()) {
+    s = std::move(s).WithContext(*job->path + ": the decoding position at offset " +
+                                 std::to_string(job->offset));
+  } else {
+    s = ForEachEvent(*job, [&](std::string_view raw, uint64_t offset) {
+      return printer.HandleRaw(raw, offset, *job->name, *job->path, &job->counts);
+    });
+  }
   out.Swap(job->out);
   {
     std::lock_guard<std::mutex> l(mu);
@@ -277,7 +306,7 @@ bool FileJsonDecoder::Pool::RunQueued() {
     job = queue.front();
     queue.pop_front();
   }
-  Run(job, *printers[0], &summaries[0]);
+  Run(job, *printers[0]);
   return true;
 }
 
@@ -291,7 +320,7 @@ void FileJsonDecoder::Pool::Work(int index) {
       job = queue.front();
       queue.pop_front();
     }
-    Run(job, *printers[index], &summaries[index]);
+    Run(job, *printers[index]);
   }
 }
 
@@ -308,11 +337,13 @@ bool FileJsonDecoder::Pool::WriteHead(bool wait, const WriteFn& write, Status* e
     job = std::move(inflight.front());
     inflight.pop_front();
   }
-  if (error->ok()) {
+  if (error->ok()) {  // the batches after an error are dropped, counts included
     if (!job->out.empty()) write(job->out.view());
+    if (options.summary) summary.Merge(job->counts);
     *error = std::move(job->status);
   }
   job->out.clear();
+  job->counts = DecodeSummary();
   job->status = Status::OK();
   std::lock_guard<std::mutex> l(mu);
   free_jobs.push_back(std::move(job));
@@ -340,10 +371,11 @@ std::unique_ptr<Job> FileJsonDecoder::Pool::Acquire(size_t max_inflight, const W
   }
   if (!job) {
     job = std::make_unique<Job>();
+    job->bytes.reserve(options.batch_bytes + (size_t{64} << 10));
     job->out.Reserve(options.batch_bytes * 2);  // JSON is ~1.3x the binlog: no regrowth
   }
   job->start = tracker.position();
-  job->size = 0;
+  job->bytes.clear();
   job->done = false;
   return job;
 }
@@ -364,13 +396,12 @@ FileJsonDecoder::~FileJsonDecoder() = default;
 
 DecodeSummary FileJsonDecoder::summary() const {
   DecodeSummary s = summary_;
-  if (pool_) {
-    for (const auto& w : pool_->summaries) s.Merge(w);
-  }
+  if (pool_) s.Merge(pool_->summary);
   return s;
 }
 
-Status FileJsonDecoder::DecodeSequential(const FileInput& in, const std::string& path) {
+Status FileJsonDecoder::DecodeSequential(FileEventReader::ReadFn read, uint64_t file_size,
+                                         const std::string& path) {
   if (!printer_) {
     DecoderOptions dopts;
     dopts.verify_checksum = options_.verify_checksum;
@@ -378,7 +409,7 @@ Status FileJsonDecoder::DecodeSequential(const FileInput& in, const std::string&
         dopts, options_.summary ? EventPrinter::Mode::kSummary : EventPrinter::Mode::kJson);
   }
   const std::string name = BaseName(path);
-  FileEventReader reader(in.read, in.size, path);
+  FileEventReader reader(std::move(read), file_size, path);
   JsonBuffer& out = printer_->output();
   out.Reserve(2 * kFlushBytes);
   auto flush = [&] {
@@ -399,8 +430,9 @@ Status FileJsonDecoder::DecodeSequential(const FileInput& in, const std::string&
   return reader.status();
 }
 
-Status FileJsonDecoder::DecodeFile(const FileInput& in, const std::string& path) {
-  if (options_.threads <= 1 || !in.read_at) return DecodeSequential(in, path);
+Status FileJsonDecoder::DecodeFile(FileEventReader::ReadFn read, uint64_t file_size,
+                                   const std::string& path) {
+  if (options_.threads <= 1) return DecodeSequential(std::move(read), file_size, path);
   if (!pool_) pool_ = std::make_unique<Pool>(options_);
   Pool& pool = *pool_;
   // Enough batches in flight to keep every thread busy while the oldest is written out,
@@ -408,7 +440,7 @@ Status FileJsonDecoder::DecodeFile(const FileInput& in, const std::string& path)
   const size_t max_inflight = static_cast<size_t>(options_.threads) * 2 + 1;
   auto path_p = std::make_shared<const std::string>(path);
   auto name_p = std::make_shared<const std::string>(BaseName(path));
-  FileEventReader reader(in.read, in.size, path);
+  FileEventReader reader(std::move(read), file_size, path);
   Status error;        // the first error of a batch, in file order
   Status track_error;  // an event the position could not follow
   std::unique_ptr<Job> job;
@@ -419,15 +451,14 @@ Status FileJsonDecoder::DecodeFile(const FileInput& in, const std::string& path)
       job = pool.Acquire(max_inflight, write_, &error);
       if (!job) break;
       job->offset = offset;
-      job->in = &in;
       job->path = path_p;
       job->name = name_p;
     }
     // If the position cannot follow an event, the decoding thread fails on the same event
-    // (same decoder, same state, checksums on top) and that error comes out in order.
-    track_error = pool.tracker.HandleRaw(raw, offset, *name_p, path, nullptr);
-    job->size += raw.size();
-    if (job->size >= options_.batch_bytes || !track_error.ok()) {
+    // (it decodes all of it, with checksums) and that error comes out in order.
+    track_error = pool.tracker.Follow(raw, offset, path);
+    job->bytes.append(raw);
+    if (job->bytes.size() >= options_.batch_bytes || !track_error.ok()) {
       pool.Dispatch(std::move(job));
       while (pool.WriteHead(false, write_, &error)) {
       }
@@ -435,7 +466,7 @@ Status FileJsonDecoder::DecodeFile(const FileInput& in, const std::string& path)
     }
   }
   if (job) {
-    if (job->size > 0) {
+    if (!job->bytes.empty()) {
       pool.Dispatch(std::move(job));
     } else {
       std::lock_guard<std::mutex> l(pool.mu);

@@ -42,21 +42,55 @@ struct DecodeSummary {
   std::string ToJson(double seconds) const;
 };
 
-// What decoding the next event of a binlog needs from the events before it: the decoder
-// state (format, table maps), the enclosing transaction's GTID and its boundaries.
-struct DecodePosition {
-  explicit DecodePosition(DecoderOptions options = {}) : decoder(options) {}
-  Decoder decoder;
+// The enclosing transaction of the events being handled: its GTID and its boundaries.
+struct TrxPosition {
   std::string gtid;
   TrxBoundaryTracker trx;
+  // Before handling `e`: GTID events open a transaction.
+  void Enter(const Event& e);
+  // After handling the event: a completed transaction has no GTID any more.
+  void Leave() {
+    if (trx.committed()) gtid.clear();
+  }
+};
+
+// Where the decoding of a file stands, in raw events: the FORMAT_DESCRIPTION and the
+// TABLE_MAPs in force and the enclosing transaction. A decoder fed these events is in the
+// state of one that decoded the file up to here.
+struct RawPosition {
+  struct TableMapEvent {
+    uint64_t table_id;
+    std::string raw;
+    bool embedded;  // from inside a TRANSACTION_PAYLOAD (no checksum)
+  };
+  std::string format;  // empty before the file's first FORMAT_DESCRIPTION
+  std::vector<TableMapEvent> table_maps;
+  TrxPosition trx;
+};
+
+// Follows the position through the raw events of a file without decoding rows or table
+// maps (their post-headers say which table maps are in force), for a reader that cuts a
+// file into batches decoded elsewhere.
+class PositionFollower {
+ public:
+  // Follows one raw event of a file (and the events inside a TRANSACTION_PAYLOAD).
+  // Errors name `path` and the offset.
+  Status Follow(std::string_view raw, uint64_t offset, const std::string& path);
+  const RawPosition& position() const { return at_; }
+
+ private:
+  Status FollowOne(std::string_view raw, bool embedded);
+
+  Decoder decoder_{DecoderOptions{.verify_checksum = false}};  // decoders verify
+  Event event_;
+  RawPosition at_;
 };
 
 class EventPrinter {
  public:
   enum class Mode {
-    kJson,       // one JSON line per event into output()
-    kSummary,    // counts into the DecodeSummary (rows are still decoded)
-    kTrackOnly,  // follows the position only (for a reader that cuts a file into batches)
+    kJson,     // one JSON line per event into output()
+    kSummary,  // counts into the DecodeSummary (rows are still decoded)
   };
   EventPrinter(DecoderOptions options, Mode mode);
 
@@ -70,15 +104,16 @@ class EventPrinter {
                    const std::string& path, DecodeSummary* summary);
 
   // Continues after the events that led to `at` (decoder options stay this printer's).
-  void ContinueFrom(const DecodePosition& at);
-  const DecodePosition& position() const { return at_; }
+  Status ContinueFrom(const RawPosition& at);
 
   // Lines handled so far; the caller writes them out and clears the buffer.
   JsonBuffer& output() { return writer_.buffer(); }
 
  private:
+  DecoderOptions options_;
   Mode mode_;
-  DecodePosition at_;
+  Decoder decoder_;
+  TrxPosition trx_;
   Event event_, inner_event_;
   EventJsonWriter writer_;
   std::vector<Value> a_, b_;
@@ -104,24 +139,17 @@ class FileJsonDecoder {
   FileJsonDecoder(const FileJsonDecoder&) = delete;
   FileJsonDecoder& operator=(const FileJsonDecoder&) = delete;
 
-  // How a file is read: in order (`read`), and at an offset (`read_at`: with threads > 1
-  // each decoding thread reads its batch itself, into its own cache).
-  struct FileInput {
-    uint64_t size = 0;
-    FileEventReader::ReadFn read;
-    std::function<Status(char* buf, size_t n, uint64_t offset, size_t* got)> read_at;
-  };
-
   // Decodes one file (after the previous ones) and writes its lines. On error, the lines
   // of the events before the failing one have been written.
-  Status DecodeFile(const FileInput& in, const std::string& path);
+  Status DecodeFile(FileEventReader::ReadFn read, uint64_t file_size, const std::string& path);
 
   // The counts of every file decoded so far (summary mode).
   DecodeSummary summary() const;
 
  private:
   struct Pool;
-  Status DecodeSequential(const FileInput& in, const std::string& path);
+  Status DecodeSequential(FileEventReader::ReadFn read, uint64_t file_size,
+                          const std::string& path);
 
   Options options_;
   WriteFn write_;

@@ -37,20 +37,13 @@ Decoded Decode(const std::vector<File>& files, int threads, size_t batch_bytes, 
   FileJsonDecoder d(o, [&](std::string_view s) { r.out.append(s); });
   for (const File& f : files) {
     size_t cursor = 0;
-    FileJsonDecoder::FileInput in;
-    in.size = f.bytes.size();
-    in.read = [&](char* buf, size_t n, size_t* got) {
+    auto read = [&](char* buf, size_t n, size_t* got) {
       *got = std::min(n, f.bytes.size() - cursor);
       std::memcpy(buf, f.bytes.data() + cursor, *got);
       cursor += *got;
       return Status::OK();
     };
-    in.read_at = [&](char* buf, size_t n, uint64_t offset, size_t* got) {
-      *got = offset < f.bytes.size() ? std::min<size_t>(n, f.bytes.size() - offset) : 0;
-      std::memcpy(buf, f.bytes.data() + offset, *got);
-      return Status::OK();
-    };
-    Status s = d.DecodeFile(in, f.path);
+    Status s = d.DecodeFile(read, f.bytes.size(), f.path);
     if (!s.ok()) {
       r.status = s.ToString();
       break;
@@ -133,34 +126,6 @@ TEST(FileJsonDecoderTest, ErrorsComeAfterTheLinesBeforeThem) {
   g.erase(g.find(map), map.size());
   EXPECT_NE(Decode(files, 1, 1 << 20, false).status.find("no TABLE_MAP"), std::string::npos);
   ExpectSameForAnyThreads(files, "missing table map");
-}
-
-TEST(FileJsonDecoderTest, FileChangedWhileBeingReadIsAnError) {
-  std::vector<File> files = HandBuilt();
-  FileJsonDecoder::Options o;
-  o.threads = 2;
-  o.batch_bytes = 512;
-  std::string out;
-  FileJsonDecoder d(o, [&](std::string_view s) { out.append(s); });
-  const std::string& bytes = files[0].bytes;
-  size_t cursor = 0;
-  FileJsonDecoder::FileInput in;
-  in.size = bytes.size();
-  in.read = [&](char* buf, size_t n, size_t* got) {
-    *got = std::min(n, bytes.size() - cursor);
-    std::memcpy(buf, bytes.data() + cursor, *got);
-    cursor += *got;
-    return Status::OK();
-  };
-  in.read_at = [&](char* buf, size_t n, uint64_t, size_t* got) {  // zeros: sizes 0
-    std::memset(buf, 0, n);
-    *got = n;
-    return Status::OK();
-  };
-  Status s = d.DecodeFile(in, files[0].path);
-  EXPECT_EQ(s.code(), Code::kCorruption);
-  EXPECT_NE(s.message().find("changed while the file was being read"), std::string::npos)
-      << s.ToString();
 }
 
 TEST(FileJsonDecoderTest, TestdataFilesSameForAnyThreads) {
