@@ -1,6 +1,7 @@
 // libFuzzer target: arbitrary bytes as a binlog file. Every event is decoded, every row
 // value of every rows event is decoded and rendered as JSON, and embedded payload events
-// are decoded too. The decoder must never crash, overread or allocate unboundedly.
+// are decoded too; the position follower of the parallel decoder sees every event. The
+// decoder must never crash, overread or allocate unboundedly.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -10,6 +11,7 @@
 #include "dm/binlog/decoder.h"
 #include "dm/binlog/event_json.h"
 #include "dm/binlog/file_splitter.h"
+#include "dm/binlog/json_dump.h"
 #include "dm/binlog/row_reader.h"
 #include "dm/gtid/location.h"
 
@@ -26,6 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   opts.verify_checksum = (size % 2) == 0;  // half the inputs skip CRC checks to go deeper
   opts.max_uncompressed_size = 1 << 22;
   Decoder decoder(opts);
+  PositionFollower follower(opts);  // what the parallel file decoder's reader does
   EventJsonWriter writer;
   std::string out;
   std::string_view raw;
@@ -33,6 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Event e;
   int events = 0;
   while (splitter.Next(&raw, &off) && events++ < 10000) {
+    (void)follower.Follow(raw, off, "fuzz");
     if (!decoder.Decode(raw, &e).ok()) continue;
     out.clear();
     (void)writer.Append(e, off, "f", "", &out);

@@ -31,24 +31,9 @@ int main(int argc, char** argv) {
   daemon.Add(app);
   CLI11_PARSE(app, argc, argv);
   if (daemon.HandleEarlyExit("dm-master", dm::config::SampleMasterConfig())) return 0;
-  if (!daemon.config.empty()) {
-    // DM's TOML file; flags given on the command line override it.
-    auto cfg = dm::config::LoadMasterConfigFile(daemon.config);
-    if (!cfg.ok()) {
-      std::cerr << "dm-master: " << cfg.status().ToString() << std::endl;
-      return 2;
-    }
-    if (!(cfg->tls == dm::config::TlsConfig{})) {
-      // Refused rather than ignored: running in plaintext when the file asks for TLS (or
-      // giving the embedded etcd https URLs without certificates) would be worse.
-      std::cerr << "dm-master: " << daemon.config
-                << ": ssl-ca/ssl-cert/ssl-key/cert-allowed-cn (TLS between dm-master, dm-worker "
-                   "and dmctl) are not supported yet; remove them to run the cluster without "
-                   "TLS between its components (TLS to the databases is set in source.yaml "
-                   "`from.security` and task.yaml `target-database.security`)"
-                << std::endl;
-      return 2;
-    }
+  bool loaded = true;
+  // DM's TOML file; flags given on the command line override it.
+  if (auto cfg = daemon.LoadConfig(app, "dm-master", dm::config::LoadMasterConfigFile, &loaded)) {
     auto take = [&](const char* flag, std::string& field, const std::string& value) {
       dm::cmd::TakeFromConfig(app, flag, field, value);
     };
@@ -62,9 +47,11 @@ int main(int argc, char** argv) {
     take("--join", join, cfg->join);
     take("--etcd-endpoints", etcd_endpoints, cfg->etcd_endpoints);
     take("--secret-key-path", o.secret_key_path, cfg->secret_key_path);
-    take("--log-level", daemon.log_level, cfg->log_level);
-    take("--log-file", daemon.log_file, cfg->log_file);
   }
+  if (!loaded) return 2;
+  auto tls = daemon.Tls("dm-master");
+  if (!tls) return 2;
+  o.tls = *tls;
   if (auto s = dm::InitDaemonLogging(daemon.log_level, daemon.log_file); !s.ok()) {
     std::cerr << s.ToString() << std::endl;
     return 2;

@@ -25,24 +25,9 @@ int main(int argc, char** argv) {
   daemon.Add(app);
   CLI11_PARSE(app, argc, argv);
   if (daemon.HandleEarlyExit("dm-worker", dm::config::SampleWorkerConfig())) return 0;
-  if (!daemon.config.empty()) {
-    // DM's TOML file; flags given on the command line override it.
-    auto cfg = dm::config::LoadWorkerConfigFile(daemon.config);
-    if (!cfg.ok()) {
-      std::cerr << "dm-worker: " << cfg.status().ToString() << std::endl;
-      return 2;
-    }
-    if (!(cfg->tls == dm::config::TlsConfig{})) {
-      // Refused rather than ignored: running in plaintext when the file asks for TLS (or
-      // giving the embedded etcd https URLs without certificates) would be worse.
-      std::cerr << "dm-worker: " << daemon.config
-                << ": ssl-ca/ssl-cert/ssl-key/cert-allowed-cn (TLS between dm-master, dm-worker "
-                   "and dmctl) are not supported yet; remove them to run the cluster without "
-                   "TLS between its components (TLS to the databases is set in source.yaml "
-                   "`from.security` and task.yaml `target-database.security`)"
-                << std::endl;
-      return 2;
-    }
+  bool loaded = true;
+  // DM's TOML file; flags given on the command line override it.
+  if (auto cfg = daemon.LoadConfig(app, "dm-worker", dm::config::LoadWorkerConfigFile, &loaded)) {
     auto take = [&](const char* flag, std::string& field, const std::string& value) {
       dm::cmd::TakeFromConfig(app, flag, field, value);
     };
@@ -51,10 +36,12 @@ int main(int argc, char** argv) {
     take("--advertise-addr", o.advertise_addr, cfg->advertise_addr);
     take("--join", join, cfg->join);
     take("--relay-dir", o.relay_dir, cfg->relay_dir);
-    take("--log-level", daemon.log_level, cfg->log_level);
-    take("--log-file", daemon.log_file, cfg->log_file);
     if (!dm::cmd::GivenOnCommandLine(app, "--keepalive-ttl")) o.keepalive_ttl_s = static_cast<int>(cfg->keepalive_ttl);
   }
+  if (!loaded) return 2;
+  auto tls = daemon.Tls("dm-worker");
+  if (!tls) return 2;
+  o.tls = *tls;
   if (join.empty()) {
     std::cerr << "dm-worker: --join (the masters' addresses) is required, on the command line "
                  "or as `join` in --config"

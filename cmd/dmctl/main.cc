@@ -25,13 +25,14 @@ using dm::Status;
 using nlohmann::json;
 
 std::vector<std::string> g_masters;
+dm::api::TlsOptions g_tls;  // --ssl-ca/--ssl-cert/--ssl-key: https to the masters
 
 
 // Calls the first master that answers. Returns the JSON body, or an error JSON.
 json Call(const std::string& method, const std::string& path, const json& body = json()) {
   Status last = Status::Unavailable("no master address given; use --master-addr or DM_MASTER_ADDR");
   for (const auto& m : g_masters) {
-    auto r = dm::api::HttpCall(m, method, path, body.is_null() ? "" : body.dump(), 60000);
+    auto r = dm::api::HttpCall(m, method, path, body.is_null() ? "" : body.dump(), 60000, g_tls);
     if (!r.ok()) {
       last = r.status();
       continue;
@@ -363,10 +364,26 @@ void DefineSyncOperations(CLI::App& app, BinlogArgs& b, std::function<int()>& ru
   });
 }
 
-int RunOnce(const std::vector<std::string>& words, const std::string& master_flag) {
+// The global flags (DM's): given before or after the command; in interactive mode those
+// of the command line apply to every command.
+struct Globals {
+  std::string master_addr;
+  dm::api::TlsOptions tls;
+};
+
+void AddGlobals(CLI::App& app, Globals& g) {
+  app.add_option("--master-addr", g.master_addr,
+                 "dm-master address(es), comma-separated (or DM_MASTER_ADDR)");
+  app.add_option("--ssl-ca", g.tls.ca_file, "CA certificate (PEM) of the cluster's TLS");
+  app.add_option("--ssl-cert", g.tls.cert_file, "dmctl's client certificate (PEM), signed by --ssl-ca");
+  app.add_option("--ssl-key", g.tls.key_file, "the private key (PEM) of --ssl-cert");
+}
+
+int RunOnce(const std::vector<std::string>& words, const Globals& globals) {
   CLI::App app{"dmctl: control a dm cluster (TiDB DM compatible commands)"};
-  std::string addr = master_flag;
-  app.add_option("--master-addr", addr, "dm-master address(es), comma-separated (or DM_MASTER_ADDR)");
+  Globals g = globals;
+  AddGlobals(app, g);
+  std::string& addr = g.master_addr;
   app.require_subcommand(1);
   Args a;
   std::function<int()> run;
@@ -382,6 +399,8 @@ int RunOnce(const std::vector<std::string>& words, const std::string& master_fla
   if (addr.empty()) {
     if (const char* env = std::getenv("DM_MASTER_ADDR")) addr = env;
   }
+  if (Status s = dm::api::CheckTls(g.tls, /*need_cert=*/false); !s.ok()) return Fail(s.ToString());
+  g_tls = g.tls;
   g_masters = dm::SplitList(addr);
   if (g_masters.empty()) return Fail("no master address; use --master-addr host:port or set DM_MASTER_ADDR");
   return run ? run() : 0;
@@ -391,18 +410,22 @@ int RunOnce(const std::vector<std::string>& words, const std::string& master_fla
 
 int main(int argc, char** argv) {
   std::vector<std::string> words(argv + 1, argv + argc);
-  bool has_command = false;
-  std::string master;
-  for (size_t i = 0; i < words.size(); ++i) {
-    if (words[i] == "--master-addr" && i + 1 < words.size()) {
-      master = words[++i];
-    } else if (words[i].rfind("--master-addr=", 0) == 0) {
-      master = words[i].substr(14);
-    } else {
-      has_command = true;  // a command, or -h/--help
+  // Only global flags on the command line: interactive mode, with them.
+  Globals globals;
+  {
+    CLI::App flags;
+    AddGlobals(flags, globals);
+    flags.allow_extras();
+    std::vector<std::string> rev(words.rbegin(), words.rend());
+    bool has_command = false;
+    try {
+      flags.parse(rev);
+      has_command = !flags.remaining().empty();
+    } catch (const CLI::ParseError&) {
+      has_command = true;  // -h/--help, or a malformed flag: RunOnce reports it
     }
+    if (has_command) return RunOnce(words, Globals{});
   }
-  if (has_command) return RunOnce(words, master);
   // Interactive mode: one command per line until EOF or "exit".
   std::string line;
   int last = 0;
@@ -415,7 +438,7 @@ int main(int argc, char** argv) {
     while (ss >> w) cmd.push_back(w);
     if (cmd.empty()) continue;
     if (cmd[0] == "exit" || cmd[0] == "quit") break;
-    last = RunOnce(cmd, master);
+    last = RunOnce(cmd, globals);
   }
   return last;
 }

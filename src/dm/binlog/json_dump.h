@@ -73,15 +73,22 @@ struct RawPosition {
 // file into batches decoded elsewhere.
 class PositionFollower {
  public:
+  // `options` as the decoders' (checksums are left to them: never verified here).
+  explicit PositionFollower(DecoderOptions options = {}) : decoder_(NoChecksums(options)) {}
+
   // Follows one raw event of a file (and the events inside a TRANSACTION_PAYLOAD).
   // Errors name `path` and the offset.
   Status Follow(std::string_view raw, uint64_t offset, const std::string& path);
   const RawPosition& position() const { return at_; }
 
  private:
+  static DecoderOptions NoChecksums(DecoderOptions o) {
+    o.verify_checksum = false;
+    return o;
+  }
   Status FollowOne(std::string_view raw, bool embedded);
 
-  Decoder decoder_{DecoderOptions{.verify_checksum = false}};  // decoders verify
+  Decoder decoder_;
   Event event_;
   RawPosition at_;
 };

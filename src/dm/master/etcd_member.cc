@@ -13,11 +13,33 @@ namespace dm::master {
 
 namespace {
 
-std::string Url(const std::string& addr) {
+std::string Url(const std::string& addr, bool https) {
   std::string a = addr;
-  if (a.rfind("http://", 0) == 0 || a.rfind("https://", 0) == 0) return a;
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (a.rfind(scheme, 0) == 0) a = a.substr(scheme.size());
+  }
   if (!a.empty() && a[0] == ':') a = "0.0.0.0" + a;
-  return "http://" + a;
+  return (https ? "https://" : "http://") + a;
+}
+
+// Every URL of a comma-separated list (items may be `name=url`, as in initial-cluster)
+// with the scheme TLS calls for, as DM's WrapSchemes: with TLS on, "http://" becomes
+// "https://" (and a URL without scheme gets one).
+std::string WithScheme(const std::string& list, bool https) {
+  std::string out;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t comma = list.find(',', start);
+    std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!item.empty()) {
+      size_t eq = item.find('=');
+      std::string prefix = eq == std::string::npos ? "" : item.substr(0, eq + 1);
+      out += (out.empty() ? "" : ",") + prefix + Url(item.substr(prefix.size()), https);
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
 }
 
 std::string Advertised(const std::string& url) {
@@ -61,7 +83,7 @@ Result<std::string> JoinExisting(const EtcdMemberOptions& o, const std::string& 
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline) {
     for (const auto& m : o.join) {
-      auto r = api::HttpCall(m, "GET", "/internal/v1/cluster/etcd", "", 5000);
+      auto r = api::HttpCall(m, "GET", "/internal/v1/cluster/etcd", "", 5000, o.tls);
       if (!r.ok() || r->status != 200) {
         last = r.ok() ? Status::Unavailable("master " + m + " answered " +
                                             std::to_string(r->status) + ": " + r->body)
@@ -75,7 +97,7 @@ Result<std::string> JoinExisting(const EtcdMemberOptions& o, const std::string& 
       }
       for (const auto& ep_json : j["endpoints"]) {
         const std::string ep = ep_json.get<std::string>();
-        auto list = api::HttpCall(ep, "POST", "/v3/cluster/member/list", "{}", 5000);
+        auto list = api::HttpCall(ep, "POST", "/v3/cluster/member/list", "{}", 5000, o.tls);
         if (list.ok() && list->status == 200) {
           nlohmann::json members = nlohmann::json::parse(list->body, nullptr, false);
           if (members.is_object() && HasPeer(members, peer)) {
@@ -83,7 +105,7 @@ Result<std::string> JoinExisting(const EtcdMemberOptions& o, const std::string& 
           }
         }
         nlohmann::json add = {{"peerURLs", {peer}}};
-        auto a = api::HttpCall(ep, "POST", "/v3/cluster/member/add", add.dump(), 10000);
+        auto a = api::HttpCall(ep, "POST", "/v3/cluster/member/add", add.dump(), 10000, o.tls);
         if (a.ok() && a->status == 200) {
           nlohmann::json resp = nlohmann::json::parse(a->body, nullptr, false);
           if (resp.is_object()) return ClusterFromMembers(resp, o.name, peer);
@@ -105,9 +127,14 @@ Result<std::unique_ptr<EtcdMember>> EtcdMember::Start(EtcdMemberOptions o, int t
   if (o.data_dir.empty()) o.data_dir = "default." + o.name;
   std::filesystem::create_directories(o.data_dir);
   const std::string data = o.data_dir + "/etcd";
-  if (o.advertise_peer_urls.empty()) o.advertise_peer_urls = Advertised(o.peer_urls);
-  const std::string client = Url(o.client_addr);
-  m->client_url_ = Advertised(o.advertise_client_addr.empty() ? client : Url(o.advertise_client_addr));
+  const bool https = o.tls.enabled();
+  o.peer_urls = WithScheme(o.peer_urls, https);
+  o.advertise_peer_urls = o.advertise_peer_urls.empty() ? Advertised(o.peer_urls)
+                                                        : WithScheme(o.advertise_peer_urls, https);
+  if (!o.initial_cluster.empty()) o.initial_cluster = WithScheme(o.initial_cluster, https);
+  const std::string client = Url(o.client_addr, https);
+  m->client_url_ = Advertised(o.advertise_client_addr.empty() ? client
+                                                               : Url(o.advertise_client_addr, https));
   if (o.log_file.empty()) o.log_file = o.data_dir + "/etcd.log";
 
   std::vector<std::string> argv = {
@@ -122,6 +149,15 @@ Result<std::unique_ptr<EtcdMember>> EtcdMember::Start(EtcdMemberOptions o, int t
       "--auto-compaction-retention=1h",
       "--max-txn-ops=2048",
   };
+  if (https) {
+    // Mutual TLS for clients (dm-master, dm-worker, etcd's own gateway) and peers.
+    for (const char* side : {"", "peer-"}) {
+      argv.push_back(std::string("--") + side + "cert-file=" + o.tls.cert_file);
+      argv.push_back(std::string("--") + side + "key-file=" + o.tls.key_file);
+      argv.push_back(std::string("--") + side + "trusted-ca-file=" + o.tls.ca_file);
+      argv.push_back(std::string("--") + side + "client-cert-auth");
+    }
+  }
   if (o.quota_backend_bytes > 0) {
     argv.push_back("--quota-backend-bytes=" + std::to_string(o.quota_backend_bytes));
   }
@@ -164,7 +200,7 @@ Status EtcdMember::WaitServing(int timeout_s) {
                         process::TailFile(options_.log_file, 15),
                     Scope::kInternal);
     }
-    auto h = api::HttpCall(client_url_, "GET", "/version", "", 1000);
+    auto h = api::HttpCall(client_url_, "GET", "/version", "", 1000, options_.tls);
     if (h.ok() && h->status == 200) return Status::OK();
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -191,10 +227,10 @@ namespace {
 
 // POST `path` with `body` to the first endpoint that answers 200; its JSON.
 Result<nlohmann::json> GatewayCall(const std::vector<std::string>& endpoints, const std::string& path,
-                                   const std::string& body) {
+                                   const std::string& body, const api::TlsOptions& tls) {
   Status last = Status::Unavailable("no etcd endpoint known");
   for (const auto& ep : endpoints) {
-    auto r = api::HttpCall(ep, "POST", path, body, 10000);
+    auto r = api::HttpCall(ep, "POST", path, body, 10000, tls);
     if (!r.ok()) {
       last = r.status();
       continue;
@@ -210,8 +246,10 @@ Result<nlohmann::json> GatewayCall(const std::vector<std::string>& endpoints, co
 
 }  // namespace
 
-Result<std::vector<EtcdMemberInfo>> ListEtcdMembers(const std::vector<std::string>& endpoints) {
-  DM_ASSIGN_OR_RETURN(nlohmann::json j, GatewayCall(endpoints, "/v3/cluster/member/list", "{}"));
+Result<std::vector<EtcdMemberInfo>> ListEtcdMembers(const std::vector<std::string>& endpoints,
+                                                    const api::TlsOptions& tls) {
+  DM_ASSIGN_OR_RETURN(nlohmann::json j,
+                      GatewayCall(endpoints, "/v3/cluster/member/list", "{}", tls));
   std::vector<EtcdMemberInfo> out;
   for (const auto& m : j.value("members", nlohmann::json::array())) {
     EtcdMemberInfo info;
@@ -225,9 +263,10 @@ Result<std::vector<EtcdMemberInfo>> ListEtcdMembers(const std::vector<std::strin
   return out;
 }
 
-Status RemoveEtcdMember(const std::vector<std::string>& endpoints, const std::string& id) {
+Status RemoveEtcdMember(const std::vector<std::string>& endpoints, const std::string& id,
+                        const api::TlsOptions& tls) {
   nlohmann::json body = {{"ID", id}};
-  return GatewayCall(endpoints, "/v3/cluster/member/remove", body.dump()).status();
+  return GatewayCall(endpoints, "/v3/cluster/member/remove", body.dump(), tls).status();
 }
 
 }  // namespace dm::master

@@ -6,6 +6,10 @@
 //  - joining: `--join` lists running masters; we ask one of them for the etcd client
 //    endpoints (GET /internal/v1/cluster/etcd), add ourselves as a member through etcd's JSON
 //    gateway (POST /v3/cluster/member/add) and start with initial-cluster-state=existing.
+//  - TLS (options.tls enabled, DM's ssl-* of dm-master): client and peer URLs are https;
+//    the member serves with ssl-cert/ssl-key and requires client and peer certificates
+//    signed by ssl-ca (--client-cert-auth, --peer-client-cert-auth). The certificate must
+//    allow both server and client use: etcd's gateway and its peers present it as a client.
 //  - restart: a data dir that already holds a member restarts it as is (flags other than
 //    the data dir are then ignored by etcd).
 //
@@ -16,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "dm/api/http.h"
 #include "dm/base/result.h"
 #include "dm/base/status.h"
 
@@ -37,6 +42,7 @@ struct EtcdMemberOptions {
   std::string etcd_binary = "etcd";
   std::string log_file;                 // etcd's own log; default <data_dir>/etcd.log
   int quota_backend_bytes = 0;          // 0 = etcd default
+  api::TlsOptions tls;                  // enabled: https client and peer URLs, mutual TLS
 };
 
 class EtcdMember {
@@ -50,6 +56,8 @@ class EtcdMember {
 
   // The client URL other components use, e.g. "http://127.0.0.1:9261".
   const std::string& client_url() const { return client_url_; }
+  // The peer URLs other members reach this one at (with the scheme TLS calls for).
+  const std::string& advertise_peer_urls() const { return options_.advertise_peer_urls; }
   bool Running();
   Status Stop();
 
@@ -67,9 +75,11 @@ struct EtcdMemberInfo {
   std::string name;  // the dm-master name for members a master runs
   std::vector<std::string> peer_urls, client_urls;
 };
-Result<std::vector<EtcdMemberInfo>> ListEtcdMembers(const std::vector<std::string>& endpoints);
+Result<std::vector<EtcdMemberInfo>> ListEtcdMembers(const std::vector<std::string>& endpoints,
+                                                    const api::TlsOptions& tls = {});
 // Removes member `id` from the cluster (etcd refuses to remove the last one, and a removal
 // that would lose quorum is refused by etcd too; its message is returned).
-Status RemoveEtcdMember(const std::vector<std::string>& endpoints, const std::string& id);
+Status RemoveEtcdMember(const std::vector<std::string>& endpoints, const std::string& id,
+                        const api::TlsOptions& tls = {});
 
 }  // namespace dm::master

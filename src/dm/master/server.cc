@@ -142,8 +142,8 @@ Result<Snapshot> ReadSnapshot(coord::EtcdClient& c) {
 // dmctl `binlog` / `binlog-schema` (kind "binlog" | "schema"): forwards the request to the
 // worker bound to each source of the task (all, or `source_name_list`) and collects DM's
 // per-source answers.
-HttpResponse HandleTaskSyncOperation(coord::EtcdClient& client, const HttpRequest& r,
-                                     const std::string& kind) {
+HttpResponse HandleTaskSyncOperation(coord::EtcdClient& client, const api::TlsOptions& tls,
+                                     const HttpRequest& r, const std::string& kind) {
   const std::string task = r.matches.at(0);
   auto body = ParseBody(r);
   if (!body.ok()) return Fail(body.status());
@@ -177,7 +177,7 @@ HttpResponse HandleTaskSyncOperation(coord::EtcdClient& client, const HttpReques
     if (worker.empty() || wi == snap->workers.end()) {
       item["msg"] = "source " + source + " is not bound to a worker; retry when it is bound";
     } else {
-      auto res = api::HttpCall(wi->second.address, "POST", path, body->dump(), 60000);
+      auto res = api::HttpCall(wi->second.address, "POST", path, body->dump(), 60000, tls);
       json j = res.ok() ? json::parse(res->body, nullptr, false) : json();
       if (!res.ok()) {
         item["msg"] = res.status().ToString();
@@ -205,7 +205,7 @@ HttpResponse HandleTaskSyncOperation(coord::EtcdClient& client, const HttpReques
 // sync unit that is still applying events. Polls each bound worker until the subtask of
 // `task` is gone (Stop), Paused (Pause) or listed (Start); returns "" or, past `timeout`,
 // what is pending.
-std::string WaitForWorkers(const Snapshot& snap, const std::string& task,
+std::string WaitForWorkers(const Snapshot& snap, const api::TlsOptions& tls, const std::string& task,
                            const std::vector<std::string>& sources, const std::string& op,
                            std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -219,7 +219,7 @@ std::string WaitForWorkers(const Snapshot& snap, const std::string& task,
         it = pending.erase(it);  // nothing runs it; the next worker reads the desired stage
         continue;
       }
-      auto res = api::HttpCall(wi->second.address, "GET", "/api/v1/worker/status", "", 3000);
+      auto res = api::HttpCall(wi->second.address, "GET", "/api/v1/worker/status", "", 3000, tls);
       json j = res.ok() && res->status == 200 ? json::parse(res->body, nullptr, false) : json();
       bool done = false;
       if (j.is_object()) {
@@ -251,7 +251,7 @@ std::string WaitForWorkers(const Snapshot& snap, const std::string& task,
 // The status of subtasks as their workers report it, asking each bound worker once.
 class WorkerStatusCache {
  public:
-  explicit WorkerStatusCache(const Snapshot& snap) : snap_(snap) {}
+  WorkerStatusCache(const Snapshot& snap, const api::TlsOptions& tls) : snap_(snap), tls_(tls) {}
   // {the worker's subTaskStatus entry, ""} or {null, why there is none}.
   std::pair<json, std::string> Of(const std::string& source, const std::string& task) {
     std::string w = snap_.WorkerOf(source);
@@ -260,7 +260,7 @@ class WorkerStatusCache {
       auto wi = snap_.workers.find(w);
       json st;
       if (wi != snap_.workers.end()) {
-        auto res = api::HttpCall(wi->second.address, "GET", "/api/v1/worker/status", "", 5000);
+        auto res = api::HttpCall(wi->second.address, "GET", "/api/v1/worker/status", "", 5000, tls_);
         if (res.ok() && res->status == 200) st = json::parse(res->body, nullptr, false);
       }
       cache_[w] = st;
@@ -275,6 +275,7 @@ class WorkerStatusCache {
 
  private:
   const Snapshot& snap_;
+  const api::TlsOptions& tls_;
   std::map<std::string, json> cache_;
 };
 
@@ -288,7 +289,8 @@ std::vector<std::string> MasterServer::EtcdClientEndpoints() {
   if (!options_.etcd_endpoints.empty()) return options_.etcd_endpoints;
   std::vector<std::string> out;
   if (member_) {
-    auto list = api::HttpCall(member_->client_url(), "POST", "/v3/cluster/member/list", "{}", 3000);
+    auto list = api::HttpCall(member_->client_url(), "POST", "/v3/cluster/member/list", "{}", 3000,
+                              options_.tls);
     if (list.ok() && list->status == 200) {
       json j = json::parse(list->body, nullptr, false);
       if (j.is_object() && j["members"].is_array()) {
@@ -317,6 +319,7 @@ Status MasterServer::Start() {
     eo.initial_cluster = options_.initial_cluster;
     eo.join = options_.join;
     eo.etcd_binary = options_.etcd_binary;
+    eo.tls = options_.tls;
     if (options_.etcd_client_addr.empty()) {
       DM_ASSIGN_OR_RETURN(auto hp, api::SplitHostPort(options_.master_addr));
       eo.client_addr = hp.first + ":" + std::to_string(hp.second + 1000);
@@ -332,6 +335,9 @@ Status MasterServer::Start() {
   for (int i = 0; i < 120; ++i) {
     coord::ClientOptions co;
     co.dial_timeout = std::chrono::milliseconds(1000);
+    if (options_.tls.enabled()) {
+      co.tls = coord::TlsOptions{options_.tls.ca_file, options_.tls.cert_file, options_.tls.key_file};
+    }
     auto c = coord::EtcdClient::Connect(endpoints, co);
     if (c.ok()) {
       auto probe = (*c)->Get("/dm-cluster/id");
@@ -356,14 +362,15 @@ Status MasterServer::Start() {
   };
   DM_ASSIGN_OR_RETURN(session_, coord::Session::Create(client_.get(), so));
   json me = {{"name", options_.name}, {"address", advertise_},
-             {"peer_urls", options_.advertise_peer_urls.empty() ? options_.peer_urls
-                                                                 : options_.advertise_peer_urls}};
+             {"peer_urls", member_ ? member_->advertise_peer_urls()
+                           : options_.advertise_peer_urls.empty() ? options_.peer_urls
+                                                                  : options_.advertise_peer_urls}};
   DM_RETURN_IF_ERROR(client_->Put(ha::EncodeKey(kMemberPrefix, {options_.name}), me.dump(),
                                   session_->lease_id())
                          .status());
   election_ = std::make_unique<coord::Election>(client_.get(), session_.get(), "/dm-master/leader");
 
-  http_ = std::make_unique<api::HttpServer>();
+  http_ = std::make_unique<api::HttpServer>(options_.tls);
   RegisterRoutes();
   DM_ASSIGN_OR_RETURN(auto hp, api::SplitHostPort(options_.master_addr));
   DM_RETURN_IF_ERROR(http_->Listen(hp.first, hp.second));
@@ -468,7 +475,7 @@ HttpResponse MasterServer::Forward(const std::string& method, const HttpRequest&
   if (addr.empty() || addr == advertise_) {
     return api::ErrorResponse(Status::Unavailable("leadership is changing; retry"));
   }
-  auto r = api::HttpCall(addr, method, req.path + QueryString(req), req.body, 120000);
+  auto r = api::HttpCall(addr, method, req.path + QueryString(req), req.body, 120000, options_.tls);
   if (!r.ok()) return api::ErrorResponse(std::move(r).status().WithContext("forwarding to the leader"));
   return HttpResponse{r->status, r->body};
 }
@@ -519,7 +526,7 @@ void MasterServer::RegisterRoutes() {
   route("DELETE", R"(/dmctl/v1/tasks/([^/]+))", [this](const HttpRequest& r) { return HandleOperateTask(r, "Stop"); });
   route("GET", "/dmctl/v1/query-status", [this](const HttpRequest& r) { return HandleQueryStatus(r); });
   route("POST", R"(/dmctl/v1/tasks/([^/]+)/(binlog|schema))", [this](const HttpRequest& r) {
-    return HandleTaskSyncOperation(*client_, r, r.matches.at(1));
+    return HandleTaskSyncOperation(*client_, options_.tls, r, r.matches.at(1));
   });
   route("GET", "/dmctl/v1/members", [this](const HttpRequest& r) { return HandleMembers(r); });
   route("DELETE", R"(/dmctl/v1/members/(master|worker)/([^/]+))", [this](const HttpRequest& r) { return HandleOfflineMember(r); });
@@ -850,7 +857,7 @@ Result<MasterServer::TaskResult> MasterServer::CreateTask(const std::string& yam
   if (run) {
     std::vector<std::string> ids;
     for (const auto& s : out.sources) ids.push_back(s.source);
-    out.msg = WaitForWorkers(snap, task->name, ids, "Start", std::chrono::seconds(10));
+    out.msg = WaitForWorkers(snap, options_.tls, task->name, ids, "Start", std::chrono::seconds(10));
     if (!out.msg.empty()) {
       out.msg = "the task is recorded, but not every worker has started it within 10 s (" + out.msg +
                 "); query-status shows when it has";
@@ -935,7 +942,7 @@ Result<MasterServer::TaskResult> MasterServer::OperateTask(const std::string& na
     std::vector<std::string> ids;
     for (const auto& s : out.sources) ids.push_back(s.source);
     const std::string wait_op = op == "Stopped" ? "Stop" : op;
-    std::string pending = WaitForWorkers(snap, name, ids, wait_op, std::chrono::seconds(30));
+    std::string pending = WaitForWorkers(snap, options_.tls, name, ids, wait_op, std::chrono::seconds(30));
     if (!pending.empty()) {
       out.msg = "the request is recorded, but not every worker has acted on it within 30 s (" + pending +
                 "); query-status shows when it has";
@@ -963,7 +970,7 @@ HttpResponse MasterServer::HandleQueryStatus(const HttpRequest& r) {
   auto snap = ReadSnapshot(*client_);
   if (!snap.ok()) return Fail(snap.status());
   std::string task = r.params.count("task") ? r.params.at("task") : "";
-  WorkerStatusCache statuses(*snap);
+  WorkerStatusCache statuses(*snap, options_.tls);
   auto status_of = [&](const std::string& source, const std::string& t) { return statuses.Of(source, t); };
   if (task.empty()) {
     std::map<std::string, std::vector<std::string>> tasks;
@@ -1009,6 +1016,7 @@ HttpResponse MasterServer::HandleQueryStatus(const HttpRequest& r) {
 HttpResponse MasterServer::HandleMembers(const HttpRequest& r) {
   auto flag = [&](const char* k) { return r.params.count(k) && r.params.at(k) == "true"; };
   bool all = !flag("leader") && !flag("master") && !flag("worker");
+  const std::string scheme = options_.tls.enabled() ? "https://" : "http://";
   json members = json::array();
   if (all || flag("leader")) {
     auto l = election_->Leader();
@@ -1027,7 +1035,7 @@ HttpResponse MasterServer::HandleMembers(const HttpRequest& r) {
         if (v.is_object()) alive[v.value("name", "")] = v;
       }
     }
-    auto etcd_members = options_.etcd_endpoints.empty() ? ListEtcdMembers(EtcdClientEndpoints())
+    auto etcd_members = options_.etcd_endpoints.empty() ? ListEtcdMembers(EtcdClientEndpoints(), options_.tls)
                                                         : Result<std::vector<EtcdMemberInfo>>(
                                                               Status::NotSupported("external etcd"));
     if (etcd_members.ok()) {
@@ -1036,7 +1044,7 @@ HttpResponse MasterServer::HandleMembers(const HttpRequest& r) {
         masters.push_back({{"name", em.name.empty() ? "(etcd member " + em.id + ", not started)" : em.name},
                            {"alive", a != alive.end()},
                            {"peerURLs", em.peer_urls},
-                           {"clientURLs", a != alive.end() ? json::array({"http://" + a->second.value("address", "")})
+                           {"clientURLs", a != alive.end() ? json::array({scheme + a->second.value("address", "")})
                                                            : json(em.client_urls)}});
         if (a != alive.end()) alive.erase(a);
       }
@@ -1044,7 +1052,7 @@ HttpResponse MasterServer::HandleMembers(const HttpRequest& r) {
     for (const auto& [name, v] : alive) {
       masters.push_back({{"name", name}, {"alive", true},
                          {"peerURLs", {v.value("peer_urls", "")}},
-                         {"clientURLs", {"http://" + v.value("address", "")}}});
+                         {"clientURLs", {scheme + v.value("address", "")}}});
     }
     members.push_back({{"master", {{"msg", ""}, {"masters", masters}}}});
   }
@@ -1085,10 +1093,10 @@ Status MasterServer::OfflineMember(const std::string& kind, const std::string& n
     return Status::NotSupported("the masters use an external etcd (--etcd-endpoints): remove master " + name +
                                 " from it with etcdctl member remove");
   }
-  DM_ASSIGN_OR_RETURN(auto members, ListEtcdMembers(EtcdClientEndpoints()));
+  DM_ASSIGN_OR_RETURN(auto members, ListEtcdMembers(EtcdClientEndpoints(), options_.tls));
   for (const auto& m : members) {
     if (m.name != name) continue;
-    DM_RETURN_IF_ERROR(RemoveEtcdMember(EtcdClientEndpoints(), m.id)
+    DM_RETURN_IF_ERROR(RemoveEtcdMember(EtcdClientEndpoints(), m.id, options_.tls)
                            .WithContext("removing the etcd member of master " + name));
     LogInfo("master {} is offline: etcd member {} removed", name, m.id);
     return Status::OK();
@@ -1229,7 +1237,8 @@ void MasterServer::RegisterOpenApiRoutes(
   // --- cluster ---
   api_route("GET", "/api/v1/cluster/info", [this](const HttpRequest&) {
     // DM's cluster id is the etcd cluster's.
-    auto res = api::HttpCall(client_->current_endpoint(), "POST", "/v3/cluster/member/list", "{}", 3000);
+    auto res = api::HttpCall(client_->current_endpoint(), "POST", "/v3/cluster/member/list", "{}", 3000,
+                             options_.tls);
     json j = res.ok() && res->status == 200 ? json::parse(res->body, nullptr, false) : json();
     if (!j.is_object() || !j.contains("header")) {
       return ApiError(Status::Unavailable("etcd did not answer the member list: " +
@@ -1377,7 +1386,7 @@ void MasterServer::RegisterOpenApiRoutes(
     for (const auto& [k, yaml] : snap->subtask_config) {
       if (only.empty() || only.count(k.first)) names.insert(k.second);
     }
-    WorkerStatusCache statuses(*snap);
+    WorkerStatusCache statuses(*snap, options_.tls);
     json data = json::array();
     for (const auto& name : names) {
       auto j = TaskJson(*snap, name);
@@ -1434,7 +1443,7 @@ void MasterServer::RegisterOpenApiRoutes(
     auto j = TaskJson(*snap, r.matches.at(0));
     if (!j.ok()) return ApiError(j.status());
     if (Flag(r, "with_status")) {
-      WorkerStatusCache statuses(*snap);
+      WorkerStatusCache statuses(*snap, options_.tls);
       (*j)["status_list"] = TaskStatusList(*snap, statuses, r.matches.at(0), {});
     }
     return Json(*j);
@@ -1517,7 +1526,7 @@ void MasterServer::RegisterOpenApiRoutes(
   api_route("GET", R"(/api/v1/tasks/([^/]+)/status)", [this](const HttpRequest& r) {
     auto snap = ReadSnapshot(*client_);
     if (!snap.ok()) return ApiError(snap.status());
-    WorkerStatusCache statuses(*snap);
+    WorkerStatusCache statuses(*snap, options_.tls);
     json list = TaskStatusList(*snap, statuses, r.matches.at(0), ListParam(r, "source_name_list"));
     if (list.empty()) return ApiError(Status::NotFound("task " + r.matches.at(0) + " not found"));
     return Json({{"total", list.size()}, {"data", list}});

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "dm/api/http.h"
 #include "dm/base/result.h"
 #include "dm/base/status.h"
 
@@ -24,11 +25,6 @@ class EtcdClient;
 class Session;
 class Election;
 }  // namespace dm::coord
-namespace dm::api {
-class HttpServer;
-struct HttpRequest;
-struct HttpResponse;
-}  // namespace dm::api
 
 namespace dm::master {
 
@@ -49,6 +45,10 @@ struct MasterOptions {
   int election_ttl_s = 5;                   // leader key lease: failover within ~TTL
   int schedule_interval_ms = 500;
   std::string secret_key_path;              // AES key for dmctl encrypt / passwords
+  // DM's ssl-ca/ssl-cert/ssl-key/cert-allowed-cn: enabled = the API is HTTPS with client
+  // certificates, calls to workers and other masters use https, the embedded etcd uses
+  // https client and peer URLs with client certificates (docs/control-plane.md, TLS).
+  api::TlsOptions tls;
 };
 
 class MasterServer {

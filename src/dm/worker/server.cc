@@ -139,7 +139,8 @@ Status WorkerServer::Register() {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(options_.register_timeout_s);
   while (std::chrono::steady_clock::now() < deadline) {
     for (const auto& m : options_.join) {
-      auto r = api::HttpCall(m, "POST", "/internal/v1/cluster/workers", body.dump(), 5000);
+      auto r = api::HttpCall(m, "POST", "/internal/v1/cluster/workers", body.dump(), 5000,
+                             options_.tls);
       if (!r.ok()) {
         last = r.status();
         continue;
@@ -161,7 +162,7 @@ Status WorkerServer::Register() {
 Status WorkerServer::ConnectEtcd() {
   Status last = Status::Unavailable("no master address given in --join");
   for (const auto& m : options_.join) {
-    auto r = api::HttpCall(m, "GET", "/internal/v1/cluster/etcd", "", 5000);
+    auto r = api::HttpCall(m, "GET", "/internal/v1/cluster/etcd", "", 5000, options_.tls);
     if (!r.ok() || r->status != 200) {
       last = r.ok() ? Status::Unavailable("master " + m + " answered " + r->body) : r.status();
       continue;
@@ -171,7 +172,11 @@ Status WorkerServer::ConnectEtcd() {
     if (j.is_object() && j["endpoints"].is_array()) {
       for (const auto& e : j["endpoints"]) eps.push_back(e.get<std::string>());
     }
-    auto c = coord::EtcdClient::Connect(eps);
+    coord::ClientOptions co;
+    if (options_.tls.enabled()) {
+      co.tls = coord::TlsOptions{options_.tls.ca_file, options_.tls.cert_file, options_.tls.key_file};
+    }
+    auto c = coord::EtcdClient::Connect(eps, co);
     if (c.ok()) {
       client_ = std::move(c).value();
       return Status::OK();
@@ -252,7 +257,7 @@ Status WorkerServer::Start() {
   std::string host = hp->first == "0.0.0.0" ? "127.0.0.1" : hp->first;
   advertise_ = options_.advertise_addr.empty() ? host + ":" + std::to_string(hp->second)
                                                : options_.advertise_addr;
-  http_ = std::make_unique<api::HttpServer>();
+  http_ = std::make_unique<api::HttpServer>(options_.tls);
   http_->Route("GET", "/status", [this](const api::HttpRequest&) {
     return api::HttpResponse{200, json{{"name", options_.name}, {"version", "dm-cpp 0.1"}}.dump()};
   });

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "dm/api/http.h"
 #include "dm/base/status.h"
 #include "dm/worker/reconciler.h"
 
@@ -22,9 +23,6 @@ class EtcdClient;
 class Session;
 class Watcher;
 }  // namespace dm::coord
-namespace dm::api {
-class HttpServer;
-}
 
 namespace dm::worker {
 
@@ -37,6 +35,10 @@ struct WorkerOptions {
   std::string relay_dir = "relay_log";
   int reconcile_interval_ms = 500;
   int register_timeout_s = 60;
+  // DM's ssl-ca/ssl-cert/ssl-key/cert-allowed-cn: enabled = the status API is HTTPS with
+  // client certificates; registration with the masters and etcd use TLS with this
+  // certificate.
+  api::TlsOptions tls;
 };
 
 // The units this build provides, wired from the source and task configs.

@@ -316,6 +316,11 @@ _dm_wait_mariadb() {
 #   DIR/other-server.pem other-server-key.pem  server cert for 127.0.0.1 signed by other-ca
 #   DIR/wrongname-server.pem wrongname-server-key.pem  signed by ca, but only for the
 #                                    name not-this-host.invalid (hostname check tests)
+#   DIR/component.pem component-key.pem  signed by ca for server and client use (TLS between
+#                                    dm-master, dm-worker, etcd), CN=<prefix>-component,
+#                                    SAN DNS:localhost, IP:127.0.0.1
+#   DIR/other-client.pem other-client-key.pem  client certificate signed by ca,
+#                                    CN=<prefix>-other (cert-allowed-cn tests)
 # Keys are 2048-bit RSA, mode 0600. Exports TLS_DIR=DIR.
 make_tls_certs() {
   local dir=${1:?make_tls_certs DIR [CN_PREFIX]} cn=${2:-dm-test} log
@@ -347,6 +352,11 @@ make_tls_certs() {
   printf '%s\n' 'basicConstraints=CA:FALSE' 'extendedKeyUsage=serverAuth' \
     'subjectAltName=DNS:not-this-host.invalid' >"$dir/wrongname.ext"
   _dm_tls_leaf wrongname-server ca not-this-host.invalid "$dir/wrongname.ext" || return 1
+  printf '%s\n' 'basicConstraints=CA:FALSE' 'keyUsage=digitalSignature,keyEncipherment' \
+    'extendedKeyUsage=serverAuth,clientAuth' 'subjectAltName=DNS:localhost,IP:127.0.0.1' \
+    >"$dir/component.ext"
+  _dm_tls_leaf component ca "$cn-component" "$dir/component.ext" || return 1
+  _dm_tls_leaf other-client ca "$cn-other" "$dir/client.ext" || return 1
   chmod 600 "$dir"/*-key.pem
   TLS_DIR=$dir
   export TLS_DIR
