@@ -184,7 +184,7 @@ best_of() {
   for ((i = 1; i <= RUNS; i++)); do
     times=$( { TIMEFORMAT='%R %U %S'; time "${prefix[@]}" "$@" >"$dest" 2>"$OUT/$name.err"; } 2>&1 ) ||
       { cat "$OUT/$name.err" >&2; die "$name failed: $*"; }
-    read -r wall used < <(awk '{ printf "%.3f %.3f", $1, $2 + $3 }' <<<"$times")
+    read -r wall used < <(awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }' <<<"$times")
     log "  $name run $i: ${wall} s wall, ${used} s CPU"
     if [[ -z "$best" ]] || awk -v a="$wall" -v b="$best" 'BEGIN { exit !(a < b) }'; then
       best=$wall cpu=$used
