@@ -9,11 +9,14 @@
 #include <utility>
 #include <vector>
 
+#include "dm/base/little_endian.h"
 #include "dm/binlog/column_type.h"
 #include "dm/binlog/crc32.h"
 #include "dm/binlog/event_type.h"
 
 namespace dm::binlog::test_events {
+
+using dm::PutLE;
 
 // A v4 event with an optional CRC32 footer.
 inline std::string MakeEvent(EventType type, std::string_view body, bool crc,
@@ -57,10 +60,6 @@ inline std::string MariaFde(bool crc) {
     std::memcpy(&e[e.size() - 4], &c, 4);
   }
   return e;
-}
-
-inline void PutLE(std::string* s, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) s->push_back(static_cast<char>(v >> (8 * i)));
 }
 
 // MariaDB GTID 0-1-seq opening a transaction.

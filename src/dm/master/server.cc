@@ -200,6 +200,25 @@ HttpResponse HandleTaskSyncOperation(coord::EtcdClient& client, const api::TlsOp
   return Json({{"result", all_ok}, {"msg", ""}, {"sources", sources}});
 }
 
+// A worker's GET /api/v1/worker/status: the JSON object, or why there is none.
+Result<json> FetchWorkerStatus(const std::string& address, const api::TlsOptions& tls,
+                               int timeout_ms) {
+  auto res = api::HttpCall(address, "GET", "/api/v1/worker/status", "", timeout_ms, tls);
+  if (!res.ok()) return res.status();
+  if (res->status != 200) return Status::Unavailable("HTTP " + std::to_string(res->status));
+  json j = json::parse(res->body, nullptr, false);
+  if (!j.is_object()) return Status::Corruption("worker status is not a JSON object");
+  return j;
+}
+
+// The subTaskStatus entry of `task` in a worker's status, or null.
+json SubtaskStatus(const json& worker_status, const std::string& task) {
+  for (const auto& st : worker_status.value("subTaskStatus", json::array())) {
+    if (st.value("name", "") == task) return st;
+  }
+  return json();
+}
+
 // DM's start-task, stop-task and pause-task answer once the workers have acted (DM's waitOperationOk):
 // an operator who drops or edits downstream tables right after `stop-task` must not race a
 // sync unit that is still applying events. Polls each bound worker until the subtask of
@@ -219,14 +238,11 @@ std::string WaitForWorkers(const Snapshot& snap, const api::TlsOptions& tls, con
         it = pending.erase(it);  // nothing runs it; the next worker reads the desired stage
         continue;
       }
-      auto res = api::HttpCall(wi->second.address, "GET", "/api/v1/worker/status", "", 3000, tls);
-      json j = res.ok() && res->status == 200 ? json::parse(res->body, nullptr, false) : json();
+      auto status = FetchWorkerStatus(wi->second.address, tls, 3000);
       bool done = false;
-      if (j.is_object()) {
-        std::string stage;
-        for (const auto& st : j.value("subTaskStatus", json::array())) {
-          if (st.value("name", "") == task) stage = st.value("stage", "");
-        }
+      if (status.ok()) {
+        const json st = SubtaskStatus(*status, task);
+        const std::string stage = st.is_object() ? st.value("stage", "") : "";
         if (op == "Stop") {
           done = stage.empty();
         } else if (op == "Start") {
@@ -237,8 +253,7 @@ std::string WaitForWorkers(const Snapshot& snap, const api::TlsOptions& tls, con
         last = "worker " + worker + (stage.empty() ? " does not list subtask " + task + " of source " + *it + " yet"
                                                    : " reports subtask " + task + " of source " + *it + " as " + stage);
       } else {
-        last = "worker " + worker + " did not answer: " +
-               (res.ok() ? "HTTP " + std::to_string(res->status) : res.status().ToString());
+        last = "worker " + worker + " did not answer: " + status.status().ToString();
       }
       it = done ? pending.erase(it) : std::next(it);
     }
@@ -260,17 +275,16 @@ class WorkerStatusCache {
       auto wi = snap_.workers.find(w);
       json st;
       if (wi != snap_.workers.end()) {
-        auto res = api::HttpCall(wi->second.address, "GET", "/api/v1/worker/status", "", 5000, tls_);
-        if (res.ok() && res->status == 200) st = json::parse(res->body, nullptr, false);
+        auto status = FetchWorkerStatus(wi->second.address, tls_, 5000);
+        if (status.ok()) st = std::move(status).value();
       }
       cache_[w] = st;
     }
     const json& ws = cache_[w];
     if (!ws.is_object()) return {json(), "worker " + w + " did not answer"};
-    for (const auto& s : ws.value("subTaskStatus", json::array())) {
-      if (s.value("name", "") == task) return {s, ""};
-    }
-    return {json(), "subtask not started on worker " + w + " yet"};
+    json st = SubtaskStatus(ws, task);
+    if (st.is_null()) return {json(), "subtask not started on worker " + w + " yet"};
+    return {st, ""};
   }
 
  private:

@@ -22,6 +22,7 @@
 
 #include <fmt/format.h>
 
+#include "dm/base/little_endian.h"
 #include "dm/base/log.h"
 #include "dm/binlog/crc32.h"
 #include "dm/binlog/decoder.h"
@@ -77,16 +78,6 @@ constexpr uint16_t kErMasterFatalReadingBinlog = 1236;
 
 constexpr size_t kMaxPacket = 0xffffff;
 
-void Put16(std::string* s, uint16_t v) {
-  s->push_back(static_cast<char>(v));
-  s->push_back(static_cast<char>(v >> 8));
-}
-void Put32(std::string* s, uint32_t v) {
-  for (int i = 0; i < 4; ++i) s->push_back(static_cast<char>(v >> (8 * i)));
-}
-void Put64(std::string* s, uint64_t v) {
-  for (int i = 0; i < 8; ++i) s->push_back(static_cast<char>(v >> (8 * i)));
-}
 void Store32(char* p, uint32_t v) {
   for (int i = 0; i < 4; ++i) p[i] = static_cast<char>(v >> (8 * i));
 }

@@ -6,6 +6,7 @@
 #include <random>
 #include <thread>
 
+#include "dm/base/little_endian.h"
 #include "dm/base/log.h"
 
 namespace dm::upstream {
@@ -16,16 +17,6 @@ constexpr uint16_t kDumpNonBlock = 0x01;
 constexpr uint16_t kDumpSendAnnotateRows = 0x02;  // MariaDB
 constexpr uint16_t kDumpThroughGtid = 0x04;       // MySQL COM_BINLOG_DUMP_GTID
 
-void Put16(std::string* s, uint16_t v) {
-  s->push_back(static_cast<char>(v));
-  s->push_back(static_cast<char>(v >> 8));
-}
-void Put32(std::string* s, uint32_t v) {
-  for (int i = 0; i < 4; ++i) s->push_back(static_cast<char>(v >> (8 * i)));
-}
-void Put64(std::string* s, uint64_t v) {
-  for (int i = 0; i < 8; ++i) s->push_back(static_cast<char>(v >> (8 * i)));
-}
 
 // Sends a command packet. With `expect_ok` the server's OK/ERR reply is read and checked;
 // without it (binlog dump) the reply is the event stream itself.
