@@ -107,8 +107,8 @@ int main(int argc, char** argv) {
   file_cmd->add_flag("--no-verify-checksum", no_verify, "do not verify CRC32 event checksums");
   int threads = 0;
   file_cmd->add_option("--threads", threads,
-                       "decoding threads (0 = one per usable CPU; 1 = decode in the main thread); "
-                       "the output is the same for any number")
+                       "decoding threads (0 = one per usable CPU, at most 4; 1 = decode in the main "
+                       "thread); the output is the same for any number")
       ->capture_default_str()
       ->check(CLI::Range(0, 256));
 
@@ -160,7 +160,8 @@ int main(int argc, char** argv) {
     FileJsonDecoder::Options fo;
     fo.summary = summary;
     fo.verify_checksum = !no_verify;
-    fo.threads = threads > 0 ? threads : UsableCpus();
+    // Beyond ~4 threads the reading thread (about a quarter of the work) is the limit.
+    fo.threads = threads > 0 ? threads : std::min(UsableCpus(), 4);
     FileJsonDecoder decoder(fo, Write);
     for (const auto& p : paths) {
       Status s = DecodeFile(p, decoder);

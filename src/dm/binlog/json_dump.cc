@@ -127,6 +127,10 @@ EventPrinter::EventPrinter(DecoderOptions options, Mode mode)
     : options_(options), mode_(mode), decoder_(options) {}
 
 Status EventPrinter::ContinueFrom(const RawPosition& at) {
+  // A new batch counts into a new summary: forget the cached counters.
+  last_table_.reset();
+  last_summary_ = nullptr;
+  last_counts_ = nullptr;
   decoder_.Reset();
   if (!at.format.empty()) DM_RETURN_IF_ERROR(decoder_.Decode(at.format, &event_));
   for (const auto& m : at.table_maps) {
