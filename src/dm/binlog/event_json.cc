@@ -489,6 +489,21 @@ Status EventJsonWriter::AppendRow(const std::vector<Value>& row, const TableMap&
         *o++ = '"';
         b.Commit(o);
         continue;
+      case ValueKind::kString:
+        b.Commit(o);
+        if (!cp.padded_binary &&
+            static_cast<TextEncoding>(cp.encoding) != TextEncoding::kAlwaysHex) {
+          // Most text is plain ASCII: the same in UTF-8 and latin1, copied as is (else
+          // WriteValue below does the whole work).
+          char* q = b.Reserve(v.bytes.size() + 2 + 16);
+          *q = '"';
+          if (char* e = CopyPlainAscii(v.bytes.data(), v.bytes.data() + v.bytes.size(), q + 1)) {
+            *e++ = '"';
+            b.Commit(e);
+            continue;
+          }
+        }
+        break;
       default:
         b.Commit(o);
         break;
