@@ -155,4 +155,107 @@ bool FileEventReader::Next(std::string_view* raw, uint64_t* offset) {
   return true;
 }
 
+// --- FileBatchReader -------------------------------------------------------------------
+
+FileBatchReader::FileBatchReader(ReadFn read, uint64_t file_size, std::string name,
+                                 size_t target)
+    : read_(std::move(read)),
+      file_size_(file_size),
+      name_(std::move(name)),
+      target_(std::max<size_t>(target, 1)),
+      chunk_(std::min<size_t>(target_, size_t{128} << 10)) {}
+
+bool FileBatchReader::Read(EventBatch* b, size_t want) {
+  // Never buffer more than the file holds (a corrupt size may claim up to 4 GiB).
+  want = static_cast<size_t>(std::min<uint64_t>(want, file_size_ - consumed_));
+  const size_t need = b->size + want;
+  if (b->cap < need) {
+    const size_t cap = std::max({need, b->cap * 2, target_ + 2 * chunk_});
+    auto fresh = std::unique_ptr<char[]>(new char[cap]);
+    if (b->size) std::memcpy(fresh.get(), b->buf.get(), b->size);
+    b->buf = std::move(fresh);
+    b->cap = cap;
+  }
+  while (want > 0) {
+    size_t got = 0;
+    Status s = read_(b->buf.get() + b->size, want, &got);
+    if (!s.ok()) {
+      status_ = std::move(s).WithContext(name_ + ": reading at offset " + std::to_string(consumed_));
+      return false;
+    }
+    if (got == 0) {
+      file_size_ = consumed_;  // the file is shorter than it was: it ends here
+      break;
+    }
+    b->size += got;
+    consumed_ += got;
+    want -= std::min(want, got);
+  }
+  return true;
+}
+
+bool FileBatchReader::Next(EventBatch* out) {
+  if (!status_.ok()) return false;
+  EventBatch& b = pending_;
+  if (!started_) {
+    started_ = true;
+    if (!Read(&b, kBinlogMagic.size())) return false;
+    if (b.size < kBinlogMagic.size() ||
+        std::string_view(b.buf.get(), kBinlogMagic.size()) != kBinlogMagic) {
+      status_ = NotABinlog(name_);
+      return false;
+    }
+    b.size = 0;  // Read asked for exactly the magic
+    b.offset = kBinlogMagic.size();
+  }
+  size_t pos = 0;  // start of the next event to look at
+  Status error;    // found at `pos`: reported once the events before it are handed out
+  while (pos < target_) {
+    const size_t left = b.size - pos;
+    if (left < kEventHeaderSize) {
+      if (consumed_ >= file_size_) {
+        if (left > 0) error = TruncatedHeader(name_, b.offset + pos, left);
+        break;
+      }
+      if (!Read(&b, chunk_)) return false;
+      continue;
+    }
+    const uint32_t size = EventSize(b.buf.get() + pos);
+    if (size < kEventHeaderSize) {
+      error = TooSmall(name_, b.offset + pos, size);
+      break;
+    }
+    if (size > left) {
+      if (consumed_ >= file_size_) {
+        error = TruncatedEvent(name_, b.offset + pos, size, left);
+        break;
+      }
+      if (!Read(&b, std::max<size_t>(chunk_, size - left))) return false;
+      continue;
+    }
+    pos += size;
+  }
+  if (pos == 0) {  // nothing to hand out: the end, or an error at the batch's start
+    status_ = std::move(error);
+    return false;
+  }
+  // The bytes after the cut start the next batch, in the buffer `out` gives back.
+  EventBatch next;
+  next.buf = std::move(out->buf);
+  next.cap = out->cap;
+  next.offset = b.offset + pos;
+  const size_t carry = b.size - pos;
+  if (next.cap < std::max(carry, target_ + 2 * chunk_)) {
+    next.cap = std::max(carry, target_ + 2 * chunk_);
+    next.buf = std::unique_ptr<char[]>(new char[next.cap]);
+  }
+  if (carry > 0) std::memcpy(next.buf.get(), b.buf.get() + pos, carry);
+  next.size = carry;
+  b.size = pos;
+  *out = std::move(b);
+  pending_ = std::move(next);
+  if (!error.ok()) status_ = std::move(error);  // after this batch: the next Next fails
+  return true;
+}
+
 }  // namespace dm::binlog

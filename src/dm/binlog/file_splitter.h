@@ -73,4 +73,43 @@ class FileEventReader {
   Status status_;
 };
 
+// EventBatch: a run of whole events of one file, in a caller-owned reusable buffer.
+struct EventBatch {
+  std::unique_ptr<char[]> buf;
+  size_t cap = 0;
+  size_t size = 0;      // bytes of whole events from buf[0]
+  uint64_t offset = 0;  // file offset of buf[0]
+};
+
+// FileBatchReader: the walk and the errors of FileEventReader, handing out batches of
+// whole events (about `target` bytes, or one larger event) read straight into the
+// batches' buffers: no copy but the part of an event that spills over a cut. For
+// decoding a file on several threads.
+class FileBatchReader {
+ public:
+  using ReadFn = FileEventReader::ReadFn;
+
+  FileBatchReader(ReadFn read, uint64_t file_size, std::string name,
+                  size_t target = size_t{256} << 10);
+
+  // Fills *batch (its buffer is reused or replaced) with the next batch. Returns false
+  // at the end of the file or on error; status() tells which. The events before an
+  // error are handed out first.
+  bool Next(EventBatch* batch);
+  const Status& status() const { return status_; }
+
+ private:
+  bool Read(EventBatch* b, size_t want);  // appends up to `want` bytes to b; false on error
+
+  ReadFn read_;
+  uint64_t file_size_;
+  std::string name_;
+  size_t target_;
+  size_t chunk_;
+  uint64_t consumed_ = 0;  // bytes read from the file so far
+  EventBatch pending_;     // read ahead: bytes of the next batch (its events start at 0)
+  bool started_ = false;
+  Status status_;
+};
+
 }  // namespace dm::binlog

@@ -206,26 +206,25 @@ std::string BaseName(const std::string& path) { return path.substr(path.find_las
 
 // One batch of one file, from the reader to a decoding thread and back to the writer.
 struct Job {
-  uint64_t offset = 0;   // file offset of the batch's first event
+  EventBatch batch;      // whole events, read straight into the job's buffer
   RawPosition start;     // the decoding position before the batch's first event
   std::shared_ptr<const std::string> path, name;
-  std::string bytes;     // whole events, copied while they are in the reader's cache
   JsonBuffer out;
   DecodeSummary counts;  // summary mode: the batch's counts
   Status status;
   bool done = false;
 };
 
-// Calls fn(raw event, file offset) for each event of the batch (sizes checked by the
+// Calls fn(raw event, file offset) for each event of a batch (sizes checked by the
 // reader) until fn fails.
 template <typename Fn>
-Status ForEachEvent(const Job& job, Fn&& fn) {
-  const char* const buf = job.bytes.data();
-  for (size_t off = 0; off < job.bytes.size();) {
+Status ForEachEvent(const EventBatch& b, Fn&& fn) {
+  const char* const buf = b.buf.get();
+  for (size_t off = 0; off < b.size;) {
     uint32_t size;
     std::memcpy(&size, buf + off + 9, 4);
     size = le32toh(size);
-    DM_RETURN_IF_ERROR(fn(std::string_view(buf + off, size), job.offset + off));
+    DM_RETURN_IF_ERROR(fn(std::string_view(buf + off, size), b.offset + off));
     off += size;
   }
   return Status::OK();
@@ -287,9 +286,9 @@ void FileJsonDecoder::Pool::Run(Job* job, EventPrinter& printer) {
   Status s = printer.ContinueFrom(job->start);
   if (!s.ok()) {
     s = std::move(s).WithContext(*job->path + ": the decoding position at offset " +
-                                 std::to_string(job->offset));
+                                 std::to_string(job->batch.offset));
   } else {
-    s = ForEachEvent(*job, [&](std::string_view raw, uint64_t offset) {
+    s = ForEachEvent(job->batch, [&](std::string_view raw, uint64_t offset) {
       return printer.HandleRaw(raw, offset, *job->name, *job->path, &job->counts);
     });
   }
@@ -375,11 +374,8 @@ std::unique_ptr<Job> FileJsonDecoder::Pool::Acquire(size_t max_inflight, const W
   }
   if (!job) {
     job = std::make_unique<Job>();
-    job->bytes.reserve(options.batch_bytes + (size_t{64} << 10));
     job->out.Reserve(options.batch_bytes * 2);  // JSON is ~1.3x the binlog: no regrowth
   }
-  job->start = tracker.position();
-  job->bytes.clear();
   job->done = false;
   return job;
 }
@@ -444,37 +440,28 @@ Status FileJsonDecoder::DecodeFile(FileEventReader::ReadFn read, uint64_t file_s
   const size_t max_inflight = static_cast<size_t>(options_.threads) * 2 + 1;
   auto path_p = std::make_shared<const std::string>(path);
   auto name_p = std::make_shared<const std::string>(BaseName(path));
-  FileEventReader reader(std::move(read), file_size, path);
+  FileBatchReader reader(std::move(read), file_size, path, options_.batch_bytes);
   Status error;        // the first error of a batch, in file order
   Status track_error;  // an event the position could not follow
-  std::unique_ptr<Job> job;
-  std::string_view raw;
-  uint64_t offset = 0;
-  while (reader.Next(&raw, &offset)) {
-    if (!job) {
-      job = pool.Acquire(max_inflight, write_, &error);
-      if (!job) break;
-      job->offset = offset;
-      job->path = path_p;
-      job->name = name_p;
-    }
-    // If the position cannot follow an event, the decoding thread fails on the same event
-    // (it decodes all of it, with checksums) and that error comes out in order.
-    track_error = pool.tracker.Follow(raw, offset, path);
-    job->bytes.append(raw);
-    if (job->bytes.size() >= options_.batch_bytes || !track_error.ok()) {
-      pool.Dispatch(std::move(job));
-      while (pool.WriteHead(false, write_, &error)) {
-      }
-      if (!track_error.ok() || !error.ok()) break;
-    }
-  }
-  if (job) {
-    if (!job->bytes.empty()) {
-      pool.Dispatch(std::move(job));
-    } else {
+  while (error.ok() && track_error.ok()) {
+    std::unique_ptr<Job> job = pool.Acquire(max_inflight, write_, &error);
+    if (!job) break;
+    if (!reader.Next(&job->batch)) {
       std::lock_guard<std::mutex> l(pool.mu);
       pool.free_jobs.push_back(std::move(job));
+      break;
+    }
+    job->start = pool.tracker.position();
+    job->path = path_p;
+    job->name = name_p;
+    // Follow the position to the batch's end. If it cannot follow an event, the decoding
+    // thread fails on that event or before it (it decodes all of it, with checksums), and
+    // that error comes out in order; nothing after this batch is read.
+    track_error = ForEachEvent(job->batch, [&](std::string_view raw, uint64_t offset) {
+      return pool.tracker.Follow(raw, offset, path);
+    });
+    pool.Dispatch(std::move(job));
+    while (pool.WriteHead(false, write_, &error)) {
     }
   }
   // Drain: every batch handed out is finished (and written while no error came before).
