@@ -155,7 +155,7 @@ TEST(JsonBufferTest, GrowsAndKeepsContent) {
   EXPECT_TRUE(b.empty());
 }
 
-// --- FileEventReader ---------------------------------------------------------------
+// --- FileEventReader, FileBatchReader --------------------------------------------
 
 struct Walk {
   std::vector<std::pair<uint64_t, std::string>> events;
@@ -190,12 +190,42 @@ Walk WithReader(const std::string& bytes, const std::string& name, size_t chunk)
   return w;
 }
 
+// The events of the batches FileBatchReader hands out, in order (reusing one batch's
+// buffer, as the parallel decoder does).
+Walk WithBatches(const std::string& bytes, const std::string& name, size_t target) {
+  Walk w;
+  size_t at = 0;
+  auto read = [&](char* buf, size_t n, size_t* got) {
+    EXPECT_GE(n, 1u);
+    *got = std::min(n, bytes.size() - at);
+    std::memcpy(buf, bytes.data() + at, *got);
+    at += *got;
+    return Status::OK();
+  };
+  FileBatchReader r(read, bytes.size(), name, target);
+  EventBatch b;
+  while (r.Next(&b)) {
+    EXPECT_GT(b.size, 0u);
+    for (size_t off = 0; off < b.size;) {
+      uint32_t size;
+      std::memcpy(&size, b.buf.get() + off + 9, 4);
+      w.events.emplace_back(b.offset + off, std::string(b.buf.get() + off, size));
+      off += size;
+    }
+  }
+  w.status = r.status();
+  return w;
+}
+
 void ExpectSameWalk(const std::string& bytes, const std::string& what) {
   Walk want = WithSplitter(bytes, "f");
   for (size_t chunk : {size_t{1}, size_t{7}, size_t{4096}, size_t{5000}, size_t{1} << 20}) {
     Walk got = WithReader(bytes, "f", chunk);
     EXPECT_EQ(got.events, want.events) << what << " chunk " << chunk;
     EXPECT_EQ(got.status.ToString(), want.status.ToString()) << what << " chunk " << chunk;
+    Walk batches = WithBatches(bytes, "f", chunk);
+    EXPECT_EQ(batches.events, want.events) << what << " batches of " << chunk;
+    EXPECT_EQ(batches.status.ToString(), want.status.ToString()) << what << " batches of " << chunk;
   }
 }
 
