@@ -106,12 +106,6 @@ void Decoder::Reset() {
   tables_.clear();
 }
 
-void Decoder::CopyStateFrom(const Decoder& other) {
-  has_format_ = other.has_format_;
-  format_ = other.format_;
-  tables_ = other.tables_;
-}
-
 ChecksumAlg Decoder::checksum() const {
   return has_format_ ? format_.checksum_alg : options_.initial_checksum;
 }

@@ -58,11 +58,6 @@ class Decoder {
   // force without decoding them. kInvalidArgument for other events.
   Status PeekTableId(std::string_view raw, uint64_t* table_id, uint16_t* flags) const;
 
-  // Takes the format and the table maps of `other` (not its options): this decoder then
-  // decodes the events that follow the ones `other` has decoded, e.g. on another thread
-  // (table maps are immutable and shared).
-  void CopyStateFrom(const Decoder& other);
-
  private:
   Status DecodeBody(const EventHeader& h, std::string_view body, Event* event);
   Status DecodeFormat(std::string_view body, FormatDescriptionEvent* out) const;

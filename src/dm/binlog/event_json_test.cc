@@ -12,6 +12,7 @@
 
 #include "dm/binlog/event_json.h"
 #include "dm/binlog/file_splitter.h"
+#include "dm/binlog/test_events.h"
 #include "dm/binlog/json_text.h"
 
 namespace dm::binlog {
@@ -174,15 +175,7 @@ Walk WithSplitter(const std::string& bytes, const std::string& name) {
 
 Walk WithReader(const std::string& bytes, const std::string& name, size_t chunk) {
   Walk w;
-  size_t at = 0;
-  auto read = [&](char* buf, size_t n, size_t* got) {
-    EXPECT_GE(n, 1u);
-    *got = std::min(n, bytes.size() - at);
-    std::memcpy(buf, bytes.data() + at, *got);
-    at += *got;
-    return Status::OK();
-  };
-  FileEventReader r(read, bytes.size(), name, chunk);
+  FileEventReader r(test_events::ReadFrom(bytes), bytes.size(), name, chunk);
   std::string_view raw;
   uint64_t off;
   while (r.Next(&raw, &off)) w.events.emplace_back(off, std::string(raw));
@@ -194,15 +187,7 @@ Walk WithReader(const std::string& bytes, const std::string& name, size_t chunk)
 // buffer, as the parallel decoder does).
 Walk WithBatches(const std::string& bytes, const std::string& name, size_t target) {
   Walk w;
-  size_t at = 0;
-  auto read = [&](char* buf, size_t n, size_t* got) {
-    EXPECT_GE(n, 1u);
-    *got = std::min(n, bytes.size() - at);
-    std::memcpy(buf, bytes.data() + at, *got);
-    at += *got;
-    return Status::OK();
-  };
-  FileBatchReader r(read, bytes.size(), name, target);
+  FileBatchReader r(test_events::ReadFrom(bytes), bytes.size(), name, target);
   EventBatch b;
   while (r.Next(&b)) {
     EXPECT_GT(b.size, 0u);

@@ -36,14 +36,7 @@ Decoded Decode(const std::vector<File>& files, int threads, size_t batch_bytes, 
   o.summary = summary;
   FileJsonDecoder d(o, [&](std::string_view s) { r.out.append(s); });
   for (const File& f : files) {
-    size_t cursor = 0;
-    auto read = [&](char* buf, size_t n, size_t* got) {
-      *got = std::min(n, f.bytes.size() - cursor);
-      std::memcpy(buf, f.bytes.data() + cursor, *got);
-      cursor += *got;
-      return Status::OK();
-    };
-    Status s = d.DecodeFile(read, f.bytes.size(), f.path);
+    Status s = d.DecodeFile(ReadFrom(f.bytes), f.bytes.size(), f.path);
     if (!s.ok()) {
       r.status = s.ToString();
       break;

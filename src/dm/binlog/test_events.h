@@ -2,14 +2,18 @@
 // Test helpers: raw binlog events built by hand (MariaDB 10.x layout), for unit tests
 // that need exact bytes without a server.
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "dm/base/little_endian.h"
+#include "dm/base/status.h"
 #include "dm/binlog/column_type.h"
 #include "dm/binlog/crc32.h"
 #include "dm/binlog/event_type.h"
@@ -128,6 +132,18 @@ inline std::string WriteRowsIntVarchar(uint64_t table_id,
     b += name;
   }
   return MakeEvent(EventType::kWriteRowsV1, b, crc);
+}
+
+// A FileEventReader::ReadFn over `bytes` (which must outlive it), read from the start.
+inline std::function<Status(char*, size_t, size_t*)> ReadFrom(const std::string& bytes) {
+  auto at = std::make_shared<size_t>(0);
+  return [&bytes, at](char* buf, size_t n, size_t* got) {
+    if (n == 0) return Status::InvalidArgument("read of 0 bytes asked");
+    *got = std::min(n, bytes.size() - *at);
+    std::memcpy(buf, bytes.data() + *at, *got);
+    *at += *got;
+    return Status::OK();
+  };
 }
 
 }  // namespace dm::binlog::test_events
